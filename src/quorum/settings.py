@@ -1,0 +1,122 @@
+"""Settings: one table of (name, default, help), read from ``quorum.toml``.
+
+Every setting Quorum reads is declared here exactly once, so the README and the
+methodology page can list them all, and a test fails when one is undocumented.
+``quorum.toml`` is looked up in the working directory unless ``--config`` names a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # storage
+    Setting("database", "quorum.db", "SQLite path or SQLAlchemy URL (postgresql+psycopg://...). "
+            "Overridden by --db and by QUORUM_DATABASE_URL."),
+    # fetching
+    Setting("user_agent", "QuorumBot/0.1 (+https://github.com/quorum-desk/quorum; news "
+            "aggregation for analysts)", "User-Agent header sent with every request."),
+    Setting("connect_timeout", 5.0, "Seconds to wait for a TCP/TLS connection."),
+    Setting("read_timeout", 15.0, "Seconds to wait for the whole response body."),
+    Setting("retries", 2, "Extra attempts after a timeout, connection error or 5xx/429."),
+    Setting("retry_backoff", 0.5, "Seconds before the first retry; doubles after each."),
+    Setting("max_redirects", 5, "Redirects followed before a fetch fails as redirect_loop."),
+    Setting("max_body_bytes", 10_000_000, "Bodies larger than this are refused (too_large)."),
+    Setting("per_host_concurrency", 2, "Requests in flight to one host at a time."),
+    Setting("per_host_delay", 0.5, "Seconds between the starts of two requests to one host."),
+    Setting("concurrency", 8, "Requests in flight over all hosts."),
+    Setting("respect_robots", True, "Obey robots.txt (fetched once per host per run)."),
+    Setting("allow_private_hosts", False, "Allow loopback, private and link-local addresses. "
+            "Off by default so a feed cannot point Quorum at internal services."),
+    Setting("fetch_pages", True, "Fetch each feed item's page; when off, use feed summaries."),
+    Setting("max_items_per_feed", 500, "Newest items taken from one feed per poll."),
+    # feeds
+    Setting("feeds", [], "Feed URLs polled by `quorum run`, beside the outlet registry's."),
+    Setting("use_registry_feeds", True, "Also poll the feeds listed in the outlet registry."),
+    # beat filter
+    Setting("beat_threshold", 3.0, "Beat score at or above which an article is in-beat."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings: defaults, overridden by the TOML file, overridden by the CLI."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _BY_NAME:
+            return self.values.get(name, _BY_NAME[name].default)
+        raise AttributeError(name)
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        values = dict(self.values)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return Config(values, self.path)
+
+
+class ConfigError(ValueError):
+    """A settings file that cannot be used, with the reason in the message."""
+
+
+def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Config:
+    """Read settings from ``path``, or ``./quorum.toml`` when it exists, else defaults."""
+    if path is None:
+        candidate = (cwd or Path.cwd()) / "quorum.toml"
+        if not candidate.exists():
+            return _with_env(Config())
+        path = candidate
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = raw.get("quorum", raw)  # allow a [quorum] table or top-level keys
+    unknown = sorted(set(raw) - set(_BY_NAME))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s): {', '.join(unknown)}")
+    for name, value in raw.items():
+        default = _BY_NAME[name].default
+        if default is not None and not _same_kind(default, value):
+            raise ConfigError(
+                f"{path}: {name} should be {type(default).__name__}, got {value!r}"
+            )
+    return _with_env(Config(dict(raw), path))
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def _with_env(config: Config) -> Config:
+    url = os.environ.get("QUORUM_DATABASE_URL")
+    return config.with_overrides(database=url) if url else config
+
+
+def settings_markdown() -> str:
+    """The settings table as Markdown, for the README and the methodology page."""
+    rows = ["| setting | default | what it does |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        rows.append(f"| `{s.name}` | `{s.default!r}` | {s.help} |")
+    return "\n".join(rows)
