@@ -1,0 +1,25 @@
+"""Alembic environment: migrations run on the engine Quorum already opened."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from quorum.store.schema import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine") or create_engine(
+        config.get_main_option("sqlalchemy.url")
+    )
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
+        )
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,5 @@
+"""Storage behind one interface: ``Store`` over SQLite or PostgreSQL (SQLAlchemy 2)."""
+
+from quorum.store.store import AddResult, Store, StoreError
+
+__all__ = ["AddResult", "Store", "StoreError"]

@@ -1,0 +1,135 @@
+"""The database schema, defined once; Alembic migrations are generated from it.
+
+JSON columns hold each stage's results with their evidence (origins, entities, claims,
+scores) so that a new enricher does not need a new table, and both SQLite and PostgreSQL
+store them the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OutletRow(Base):
+    __tablename__ = "outlets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    owner: Mapped[str | None] = mapped_column(String(255))
+    country: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(32), default="unknown")
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_polled: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(512))
+    language: Mapped[str | None] = mapped_column(String(16))
+    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fetched: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    via: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(512))
+    feed_url: Mapped[str | None] = mapped_column(String(2048))
+    reprint_of: Mapped[str | None] = mapped_column(String(255))
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    # zlib-compressed page HTML, kept so extraction can be re-run without refetching
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    in_beat: Mapped[bool | None] = mapped_column(Boolean)
+    beat_score: Mapped[float | None] = mapped_column(Float)
+    beat_evidence: Mapped[list | None] = mapped_column(JSON)
+    enrichment: Mapped[dict | None] = mapped_column(JSON)  # per-article enricher results
+
+    __table_args__ = (Index("ix_articles_published", "published"),)
+
+
+class FetchLogRow(Base):
+    __tablename__ = "fetch_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    url: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(16))  # feed | page | dump | robots
+    ok: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    elapsed: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class StoryRow(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    independent_sources: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # gate decision
+    impact: Mapped[float | None] = mapped_column(Float)
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # origins, enrichment, evidence
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_stories_last_seen", "last_seen"),)
+
+
+class StoryArticleRow(Base):
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[str] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), index=True
+    )
+
+
+class StoryMoveRow(Base):
+    """An article that moved between stories (a merge pass repaired fragmentation)."""
+
+    __tablename__ = "story_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    article_id: Mapped[int] = mapped_column(Integer)
+    from_story: Mapped[str] = mapped_column(String(40))
+    to_story: Mapped[str] = mapped_column(String(40))
+    why: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,362 @@
+"""``Store``: the one interface every stage and command uses to read and write data.
+
+Writes are idempotent: an article whose canonical URL or normalised text is already
+stored is not stored again (``INSERT ... ON CONFLICT DO NOTHING`` on both unique keys), so
+an interrupted run can simply be started again. Each article is committed on its own so a
+crash loses at most the article being written.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from quorum.records import Article, BeatScore, FetchResult, Outlet
+from quorum.store.schema import (
+    ArticleRow,
+    FeedRow,
+    FetchLogRow,
+    OutletRow,
+    StoryArticleRow,
+    StoryMoveRow,
+    StoryRow,
+)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    id: int
+    created: bool
+
+
+def database_url(db: str | Path) -> str:
+    """Turn a path or URL into a SQLAlchemy URL (plain paths mean SQLite)."""
+    text = str(db)
+    if "://" in text:
+        if text.startswith("postgresql://") or text.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; SQLAlchemy would otherwise look for psycopg2
+            return "postgresql+psycopg://" + text.split("://", 1)[1]
+        return text
+    return f"sqlite:///{Path(text).expanduser()}"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; everything Quorum stores is UTC.
+    if dt is None or dt.tzinfo is not None:
+        return dt
+    return dt.replace(tzinfo=UTC)
+
+
+class Store:
+    """Articles, outlets, feeds, the fetch log and stories in one database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, db: str | Path, *, migrate: bool = True) -> Store:
+        """Open (and by default migrate to the latest schema) the database at ``db``."""
+        url = database_url(db)
+        try:
+            engine = create_engine(url, future=True, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot use database {db!s}: {exc}") from exc
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        if migrate:
+            try:
+                from quorum.store.migrate import upgrade
+
+                upgrade(engine)
+            except OperationalError as exc:
+                raise StoreError(f"cannot open database {db!s}: {exc.orig}") from exc
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    # --- outlets and feeds -------------------------------------------------------------------
+
+    def upsert_outlet(self, outlet: Outlet) -> int:
+        """Store an outlet (registry data wins over an earlier on-the-fly record)."""
+        values = dict(domain=outlet.domain, name=outlet.name, owner=outlet.owner,
+                      country=outlet.country, kind=outlet.kind)
+        stmt = self._insert(OutletRow).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["domain"],
+            set_={k: v for k, v in values.items() if k != "domain" and v is not None},
+        )
+        with Session(self.engine) as s, s.begin():
+            s.execute(stmt)
+            return s.scalar(select(OutletRow.id).where(OutletRow.domain == outlet.domain))
+
+    def outlets(self) -> list[Outlet]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(OutletRow).order_by(OutletRow.domain)).all()
+            return [Outlet(r.domain, r.name, r.owner, r.country, r.kind) for r in rows]
+
+    def feed_state(self, url: str) -> FeedRow | None:
+        with Session(self.engine) as s:
+            row = s.scalar(select(FeedRow).where(FeedRow.url == url))
+            if row is not None:
+                s.expunge(row)
+            return row
+
+    def save_feed_state(self, url: str, result: FetchResult) -> None:
+        """Remember ETag/Last-Modified; called only after every item of the feed is stored,
+        so that a crash in between makes the next poll fetch the feed in full again."""
+        values = dict(url=url, etag=result.etag, last_modified=result.last_modified,
+                      last_polled=_utcnow(), last_reason=result.reason)
+        stmt = self._insert(FeedRow).values(**values)
+        update = {k: v for k, v in values.items() if k != "url"}
+        if result.reason == "not_modified":  # keep the validators we already had
+            update = {"last_polled": values["last_polled"], "last_reason": result.reason}
+        stmt = stmt.on_conflict_do_update(index_elements=["url"], set_=update)
+        with Session(self.engine) as s, s.begin():
+            s.execute(stmt)
+
+    # --- articles ----------------------------------------------------------------------------
+
+    def has_url(self, url: str) -> bool:
+        with Session(self.engine) as s:
+            return s.scalar(select(ArticleRow.id).where(ArticleRow.url == url)) is not None
+
+    def add_article(
+        self,
+        article: Article,
+        *,
+        raw_html: bytes | None = None,
+        beat: BeatScore | None = None,
+        outlet: Outlet | None = None,
+    ) -> AddResult:
+        """Store ``article`` unless its URL or normalised text is already stored."""
+        outlet_id = self.upsert_outlet(outlet or Outlet(article.outlet, article.outlet))
+        values = dict(
+            url=article.url,
+            content_hash=article.content_hash,
+            outlet_id=outlet_id,
+            title=article.title,
+            text=article.text,
+            author=article.author,
+            language=article.language,
+            published=article.published,
+            fetched=_utcnow(),
+            via=article.via,
+            source_id=article.source_id,
+            feed_url=article.feed_url,
+            reprint_of=article.reprint_of,
+            extra=article.extra or {},
+            raw_html=zlib.compress(raw_html, 6) if raw_html else None,
+            in_beat=beat.in_beat if beat else None,
+            beat_score=beat.score if beat else None,
+            beat_evidence=[list(e) for e in beat.evidence] if beat else None,
+        )
+        stmt = self._insert(ArticleRow).values(**values).on_conflict_do_nothing()
+        with Session(self.engine) as s, s.begin():
+            inserted = s.execute(stmt.returning(ArticleRow.id)).scalar()
+            if inserted is not None:
+                return AddResult(inserted, True)
+            existing = s.scalar(
+                select(ArticleRow.id).where(
+                    (ArticleRow.url == article.url)
+                    | (ArticleRow.content_hash == article.content_hash)
+                )
+            )
+            return AddResult(existing, False)
+
+    def raw_html(self, article_id: int) -> bytes | None:
+        with Session(self.engine) as s:
+            blob = s.scalar(select(ArticleRow.raw_html).where(ArticleRow.id == article_id))
+            return zlib.decompress(blob) if blob else None
+
+    def articles(self, ids: Iterable[int] | None = None, batch: int = 1000) -> Iterator[Article]:
+        """Stored articles in arrival order (by id), streamed in batches."""
+        last = 0
+        wanted = sorted(set(ids)) if ids is not None else None
+        while True:
+            with Session(self.engine) as s:
+                q = (select(ArticleRow, OutletRow.domain)
+                     .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+                     .where(ArticleRow.id > last).order_by(ArticleRow.id).limit(batch))
+                if wanted is not None:
+                    q = q.where(ArticleRow.id.in_(wanted))
+                rows = s.execute(q).all()
+            if not rows:
+                return
+            for row, domain in rows:
+                yield _article(row, domain)
+            last = rows[-1][0].id
+
+    def article(self, article_id: int) -> Article | None:
+        with Session(self.engine) as s:
+            got = s.execute(select(ArticleRow, OutletRow.domain)
+                            .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+                            .where(ArticleRow.id == article_id)).first()
+            return _article(*got) if got else None
+
+    def beat_of(self, article_id: int) -> bool | None:
+        with Session(self.engine) as s:
+            return s.scalar(select(ArticleRow.in_beat).where(ArticleRow.id == article_id))
+
+    def count_articles(self) -> int:
+        with Session(self.engine) as s:
+            return s.scalar(select(func.count(ArticleRow.id))) or 0
+
+    def counts_by_via(self) -> dict[str, int]:
+        with Session(self.engine) as s:
+            rows = s.execute(select(ArticleRow.via, func.count()).group_by(ArticleRow.via))
+            return {via: n for via, n in rows}
+
+    # --- fetch log -------------------------------------------------------------------------
+
+    def log_fetch(self, run_id: str, kind: str, result: FetchResult) -> None:
+        self.log(run_id, kind, result.url, ok=result.ok, reason=result.reason,
+                 status=result.status, detail=result.detail, elapsed=result.elapsed)
+
+    def log(self, run_id: str, kind: str, url: str, *, ok: bool, reason: str,
+            status: int | None = None, detail: str = "", elapsed: float = 0.0) -> None:
+        with Session(self.engine) as s, s.begin():
+            s.add(FetchLogRow(run_id=run_id, at=_utcnow(), url=url, kind=kind, ok=ok,
+                              reason=reason, status=status, detail=detail[:2000],
+                              elapsed=elapsed))
+
+    def fetch_log(self, run_id: str | None = None, failures_only: bool = False,
+                  limit: int = 1000) -> list[FetchLogRow]:
+        with Session(self.engine) as s:
+            q = select(FetchLogRow).order_by(FetchLogRow.id.desc()).limit(limit)
+            if run_id:
+                q = q.where(FetchLogRow.run_id == run_id)
+            if failures_only:
+                q = q.where(FetchLogRow.ok.is_(False))
+            rows = s.scalars(q).all()
+            s.expunge_all()
+            return list(rows)
+
+    def last_run_id(self) -> str | None:
+        with Session(self.engine) as s:
+            return s.scalar(select(FetchLogRow.run_id).order_by(FetchLogRow.id.desc()).limit(1))
+
+    def reason_counts(self, run_id: str | None = None) -> dict[tuple[str, str], int]:
+        """(kind, reason) -> count, for one run or the whole log."""
+        with Session(self.engine) as s:
+            q = select(FetchLogRow.kind, FetchLogRow.reason, func.count()).group_by(
+                FetchLogRow.kind, FetchLogRow.reason)
+            if run_id:
+                q = q.where(FetchLogRow.run_id == run_id)
+            return {(k, r): n for k, r, n in s.execute(q)}
+
+    # --- stories -----------------------------------------------------------------------------
+
+    def replace_stories(self, stories: list[dict[str, Any]],
+                        moves: Iterable[dict[str, Any]] = ()) -> None:
+        """Write the full set of stories in one transaction.
+
+        Story assembly replays every article in arrival order, so the stories it produces
+        replace the stored ones wholesale; readers never see a half-written set.
+        """
+        now = _utcnow()
+        with Session(self.engine) as s, s.begin():
+            s.execute(delete(StoryArticleRow))
+            s.execute(delete(StoryRow))
+            for st in stories:
+                s.add(StoryRow(
+                    id=st["id"], title=st["title"], first_seen=st.get("first_seen"),
+                    last_seen=st.get("last_seen"), article_count=len(st["article_ids"]),
+                    independent_sources=st.get("independent_sources", 0),
+                    status=st.get("status", "new"), impact=st.get("impact"),
+                    sentiment=st.get("sentiment"), data=st.get("data", {}), updated=now,
+                ))
+            s.flush()
+            for st in stories:
+                for aid in st["article_ids"]:
+                    s.add(StoryArticleRow(article_id=int(aid), story_id=st["id"]))
+            for mv in moves:
+                s.add(StoryMoveRow(at=now, **mv))
+
+    def stories(self, limit: int | None = None, offset: int = 0,
+                status: str | None = None) -> list[StoryRow]:
+        with Session(self.engine) as s:
+            q = select(StoryRow).order_by(StoryRow.last_seen.desc().nulls_last(), StoryRow.id)
+            if status:
+                q = q.where(StoryRow.status == status)
+            if limit:
+                q = q.limit(limit).offset(offset)
+            rows = s.scalars(q).all()
+            s.expunge_all()
+            return [_aware_story(r) for r in rows]
+
+    def story(self, story_id: str) -> StoryRow | None:
+        with Session(self.engine) as s:
+            row = s.get(StoryRow, story_id)
+            if row is not None:
+                s.expunge(row)
+                _aware_story(row)
+            return row
+
+    def story_article_ids(self, story_id: str) -> list[int]:
+        with Session(self.engine) as s:
+            return list(s.scalars(select(StoryArticleRow.article_id)
+                                  .where(StoryArticleRow.story_id == story_id)
+                                  .order_by(StoryArticleRow.article_id)))
+
+    def story_moves(self) -> list[StoryMoveRow]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(StoryMoveRow).order_by(StoryMoveRow.id)).all()
+            s.expunge_all()
+            return list(rows)
+
+
+def _aware_story(row: StoryRow) -> StoryRow:
+    row.first_seen = _aware(row.first_seen)
+    row.last_seen = _aware(row.last_seen)
+    return row
+
+
+def _article(row: ArticleRow, domain: str) -> Article:
+    return Article(
+        url=row.url, title=row.title, text=row.text, outlet=domain,
+        published=_aware(row.published), author=row.author, language=row.language,
+        via=row.via, source_id=row.source_id, feed_url=row.feed_url,
+        reprint_of=row.reprint_of, extra=dict(row.extra or {}), id=row.id,
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the web server read while an ingest run writes; busy_timeout makes a
+    # second writer wait instead of failing at once.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
