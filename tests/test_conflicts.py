@@ -1,0 +1,160 @@
+"""Cross-source alignment and conflicts: contradiction, approximation, update, quotes,
+copies inside one origin, and the conservative cases that must not conflict."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from quorum.enrich.align import (
+    SourcedArticle,
+    SourcedClaim,
+    align_claims,
+    find_conflicts,
+    group_claims,
+)
+from quorum.records import Article, Claim, Quantity, Span
+
+FIXTURES = Path(__file__).parent / "fixtures" / "claims" / "stories.json"
+
+
+def story(name: str) -> list[SourcedArticle]:
+    items = []
+    for a in json.loads(FIXTURES.read_text(encoding="utf-8"))[name]:
+        article = Article(
+            url=f"https://{a['outlet']}/{a['id']}",
+            title="",
+            text=a["text"],
+            outlet=a["outlet"],
+            published=datetime.fromisoformat(a["published"]),
+            id=a["id"],
+        )
+        items.append(SourcedArticle(article, a["origin"], a["outlet"]))
+    return items
+
+
+def by_subject(conflicts):
+    return {c.subject: c for c in conflicts}
+
+
+def test_contradictions_on_counts_and_dates():
+    conflicts = by_subject(align_claims(story("launch_disagreement")).conflicts)
+    satellites = conflicts["satellite"]
+    assert satellites.kind == "contradiction"
+    sides = {c.quantity.value: origins for c, origins in satellites.sides}
+    assert sides == {12: ("A", "C"), 14: ("B",)}
+    launch = conflicts["launch"]
+    assert launch.kind == "contradiction"
+    assert {c.date for c, _ in launch.sides} == {"2026-11-03", "2026-11-04"}
+
+
+def test_approximation_within_rounding():
+    conflicts = by_subject(align_claims(story("launch_disagreement")).conflicts)
+    contract = conflicts["contract"]
+    assert contract.kind == "approximation"
+    assert {c.quantity.text for c, _ in contract.sides} == {"$2.4 billion", "about $2.5 billion"}
+
+
+def test_groups_record_independent_origins_not_copies():
+    groups = align_claims(story("launch_disagreement")).groups
+    twelve = next(g for g in groups if g.subject == "satellite" and g.claim.quantity.value == 12)
+    assert twelve.origins == ("A", "C")  # a1 and a2 are copies: origin A counts once
+    assert len(twelve.members) == 3
+
+
+def test_update_when_a_later_report_revises():
+    conflicts = align_claims(story("budget_update")).conflicts
+    assert [c.kind for c in conflicts] == ["update"]
+    assert "has risen" in conflicts[0].note
+
+
+def test_quote_attributed_to_two_speakers():
+    conflicts = align_claims(story("quote_two_speakers")).conflicts
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert c.kind == "contradiction" and c.subject.startswith("quote:")
+    speakers = {claim.speaker: origins for claim, origins in c.sides}
+    # "Gen. John Raymond" and "Raymond" are one speaker; Saltzman is another.
+    assert speakers == {"Gen. John Raymond": ("Q", "S"), "Chance Saltzman": ("R",)}
+
+
+def test_copies_within_one_origin_never_conflict():
+    # w1 and w2 are copies (origin W) giving 12 and 14; X agrees with w2. W states two
+    # values, so which it means is unknown: no conflict is reported.
+    assert align_claims(story("copies_updated")).conflicts == ()
+
+
+def test_copies_alone_never_conflict():
+    items = [i for i in story("copies_updated") if i.origin_key == "W"]
+    assert align_claims(items).conflicts == ()
+
+
+def _claim(text: str, subject: str, value: float, article: str, hedged: bool = False) -> Claim:
+    return Claim(
+        "quantity",
+        Span(article, 0, len(text), text),
+        subject=subject,
+        quantity=Quantity(value, "count", text=str(int(value))),
+        hedged=hedged,
+    )
+
+
+def test_different_subjects_never_conflict():
+    claims = [
+        SourcedClaim(_claim("12 satellites", "satellite", 12, "a"), "A"),
+        SourcedClaim(_claim("14 rockets", "rocket", 14, "b"), "B"),
+    ]
+    assert find_conflicts(group_claims(claims)) == []
+
+
+def test_hedged_and_unnamed_values_never_conflict():
+    claims = [
+        SourcedClaim(_claim("12 satellites", "satellite", 12, "a"), "A"),
+        SourcedClaim(_claim("reportedly 14 satellites", "satellite", 14, "b", hedged=True), "B"),
+        SourcedClaim(_claim("rose 5", "", 5, "c"), "C"),
+        SourcedClaim(_claim("rose 7", "", 7, "d"), "D"),
+    ]
+    assert find_conflicts(group_claims(claims)) == []
+
+
+def test_later_report_without_revision_cue_is_a_contradiction():
+    early = SourcedClaim(
+        _claim("SpaceX launched 12 satellites", "satellite", 12, "a"), "A", datetime(2026, 11, 1)
+    )
+    late = SourcedClaim(
+        _claim("SpaceX launched 14 satellites", "satellite", 14, "b"), "B", datetime(2026, 11, 2)
+    )
+    assert [c.kind for c in find_conflicts(group_claims([early, late]))] == ["contradiction"]
+    marked = SourcedClaim(late.claim, "B", datetime(2026, 11, 2), update_article=True)
+    assert [c.kind for c in find_conflicts(group_claims([early, marked]))] == ["update"]
+
+
+def test_articles_without_text_are_skipped():
+    empty = SourcedArticle(Article(url="u", title="t", text="", outlet="o"), "Z", "o")
+    assert align_claims([empty]).groups == ()
+
+
+def test_postponed_date_is_an_update():
+    def item(i, origin, day, text):
+        art = Article(
+            url=f"https://o{i}/",
+            title="",
+            text=text,
+            outlet=f"o{i}",
+            published=datetime(2026, 11, day, 9),
+            id=str(i),
+        )
+        return SourcedArticle(art, origin, f"o{i}")
+
+    items = [
+        item(1, "A", 1, "SpaceX's Starship launch is scheduled for Nov. 3 from Texas."),
+        item(2, "B", 2, "SpaceX's Starship launch was postponed to Nov. 10 from Texas."),
+    ]
+    conflicts = align_claims(items).conflicts
+    assert [(c.kind, c.subject) for c in conflicts] == [("update", "launch")]
+    assert "postponed" in conflicts[0].note
+    # The same two reports published in the other order: the earlier one cannot revise.
+    items[1] = item(2, "B", 1, items[1].article.text)
+    items[0] = item(1, "A", 2, items[0].article.text)
+    assert [c.kind for c in align_claims(items).conflicts] == ["contradiction"]
