@@ -1,0 +1,106 @@
+"""Keeping fetches off private networks, checked when the socket is opened.
+
+The fetcher checks every hop's host before requesting it, but a DNS answer can change
+between that check and the connection (DNS rebinding: public address for the check,
+127.0.0.1 for the connect). So the HTTP transport resolves the name itself, checks every
+address, and connects to an address it checked: there is no second lookup to subvert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+# Prefix of the connection error the guard raises; the fetcher maps it to "private_host".
+PRIVATE_HOST_MARK = "private_host:"
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is globally routable (not loopback, private, link-local ...)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, refuses non-public addresses (unless allowed), connects to a checked one."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self._allow_private = allow_private
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await _resolve(host, port, timeout)
+        if not self._allow_private:
+            private = [a for a in addresses if not is_public_address(a)]
+            if private:
+                raise httpcore.ConnectError(
+                    f"{PRIVATE_HOST_MARK} {host} resolves to non-public address {private[0]}"
+                )
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc  # try the host's next address, as browsers do
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are never used for fetching")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+async def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout(f"DNS lookup of {host} timed out") from exc
+    except OSError as exc:
+        raise httpcore.ConnectError(f"DNS lookup of {host} failed: {exc}") from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise httpcore.ConnectError(f"DNS lookup of {host} returned no address")
+    return addresses
+
+
+def guarded_transport(*, allow_private: bool, max_connections: int) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose every connection goes through the address guard."""
+    transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=max_connections))
+    # httpx offers no public hook for the network backend; replace the connection pool it
+    # built with an identical one using the guard (tests check this on each upgrade).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=max_connections,
+        network_backend=_GuardedBackend(allow_private),
+    )
+    return transport
