@@ -119,7 +119,8 @@ class Article:
 
     @property
     def content_hash(self) -> str:
-        return text_hash(self.title + "\n" + self.text)
+        """Identity of the text: one outlet publishing the same text twice is one article."""
+        return text_hash(self.text)
 
 
 @dataclass(frozen=True, slots=True)

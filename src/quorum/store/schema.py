@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,7 +56,7 @@ class ArticleRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
-    content_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(40))
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id"))
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
@@ -75,7 +76,12 @@ class ArticleRow(Base):
     beat_evidence: Mapped[list | None] = mapped_column(JSON)
     enrichment: Mapped[dict | None] = mapped_column(JSON)  # per-article enricher results
 
-    __table_args__ = (Index("ix_articles_published", "published"),)
+    __table_args__ = (
+        Index("ix_articles_published", "published"),
+        # The same text from the same outlet is one article (re-posted under a new URL);
+        # the same text from another outlet is a syndicated copy, kept and grouped later.
+        UniqueConstraint("outlet_id", "content_hash", name="uq_articles_outlet_text"),
+    )
 
 
 class FetchLogRow(Base):

@@ -1,7 +1,8 @@
 """``Store``: the one interface every stage and command uses to read and write data.
 
-Writes are idempotent: an article whose canonical URL or normalised text is already
-stored is not stored again (``INSERT ... ON CONFLICT DO NOTHING`` on both unique keys), so
+Writes are idempotent: an article whose canonical URL, or whose normalised text from the
+same outlet, is already stored is not stored again (``INSERT ... ON CONFLICT DO NOTHING`` on
+both unique keys), so
 an interrupted run can simply be started again. Each article is committed on its own so a
 crash loses at most the article being written.
 """
@@ -9,7 +10,7 @@ crash loses at most the article being written.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,16 @@ class AddResult:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article to store, with what came with it: page HTML, beat score, outlet record."""
+
+    article: Article
+    raw_html: bytes | None = None
+    beat: BeatScore | None = None
+    outlet: Outlet | None = None
+
+
 def database_url(db: str | Path) -> str:
     """Turn a path or URL into a SQLAlchemy URL (plain paths mean SQLite)."""
     text = str(db)
@@ -70,6 +81,7 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._outlets_seen: dict[str, tuple[Outlet, int]] = {}
 
     # --- opening -------------------------------------------------------------------------
 
@@ -147,6 +159,15 @@ class Store:
 
     # --- articles ----------------------------------------------------------------------------
 
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of ``urls`` already stored (one query per 500 URLs)."""
+        urls, found = list(dict.fromkeys(urls)), set()
+        with Session(self.engine) as s:
+            for i in range(0, len(urls), 500):
+                chunk = urls[i : i + 500]
+                found.update(s.scalars(select(ArticleRow.url).where(ArticleRow.url.in_(chunk))))
+        return found
+
     def has_url(self, url: str) -> bool:
         with Session(self.engine) as s:
             return s.scalar(select(ArticleRow.id).where(ArticleRow.url == url)) is not None
@@ -159,40 +180,55 @@ class Store:
         beat: BeatScore | None = None,
         outlet: Outlet | None = None,
     ) -> AddResult:
-        """Store ``article`` unless its URL or normalised text is already stored."""
-        outlet_id = self.upsert_outlet(outlet or Outlet(article.outlet, article.outlet))
-        values = dict(
-            url=article.url,
-            content_hash=article.content_hash,
-            outlet_id=outlet_id,
-            title=article.title,
-            text=article.text,
-            author=article.author,
-            language=article.language,
-            published=article.published,
-            fetched=_utcnow(),
-            via=article.via,
-            source_id=article.source_id,
-            feed_url=article.feed_url,
-            reprint_of=article.reprint_of,
-            extra=article.extra or {},
-            raw_html=zlib.compress(raw_html, 6) if raw_html else None,
-            in_beat=beat.in_beat if beat else None,
-            beat_score=beat.score if beat else None,
-            beat_evidence=[list(e) for e in beat.evidence] if beat else None,
-        )
-        stmt = self._insert(ArticleRow).values(**values).on_conflict_do_nothing()
-        with Session(self.engine) as s, s.begin():
-            inserted = s.execute(stmt.returning(ArticleRow.id)).scalar()
-            if inserted is not None:
-                return AddResult(inserted, True)
-            existing = s.scalar(
-                select(ArticleRow.id).where(
-                    (ArticleRow.url == article.url)
-                    | (ArticleRow.content_hash == article.content_hash)
+        """Store ``article`` unless its URL, or its normalised text from the same outlet,
+        is already stored."""
+        return self.add_articles([NewArticle(article, raw_html, beat, outlet)])[0]
+
+    def add_articles(self, items: Sequence[NewArticle]) -> list[AddResult]:
+        """Store several articles in one transaction (bulk dumps); same rules as above."""
+        outlet_ids = {
+            it.article.outlet: self._outlet_id(it.outlet or Outlet(it.article.outlet,
+                                                                   it.article.outlet))
+            for it in items
+        }
+        table = ArticleRow.__table__
+        results = []
+        with self.engine.begin() as conn:
+            for it in items:
+                a, beat = it.article, it.beat
+                outlet_id = outlet_ids[a.outlet]
+                values = dict(
+                    url=a.url, content_hash=a.content_hash, outlet_id=outlet_id,
+                    title=a.title, text=a.text, author=a.author, language=a.language,
+                    published=a.published, fetched=_utcnow(), via=a.via,
+                    source_id=a.source_id, feed_url=a.feed_url, reprint_of=a.reprint_of,
+                    extra=a.extra or {},
+                    raw_html=zlib.compress(it.raw_html, 6) if it.raw_html else None,
+                    in_beat=beat.in_beat if beat else None,
+                    beat_score=beat.score if beat else None,
+                    beat_evidence=[list(e) for e in beat.evidence] if beat else None,
                 )
-            )
-            return AddResult(existing, False)
+                stmt = self._insert(table).values(**values).on_conflict_do_nothing()
+                inserted = conn.execute(stmt.returning(table.c.id)).scalar()
+                if inserted is not None:
+                    results.append(AddResult(inserted, True))
+                    continue
+                existing = conn.execute(select(table.c.id).where(
+                    (table.c.url == a.url)
+                    | ((table.c.content_hash == a.content_hash)
+                       & (table.c.outlet_id == outlet_id))
+                )).scalar()
+                results.append(AddResult(existing, False))
+        return results
+
+    def _outlet_id(self, outlet: Outlet) -> int:
+        # Remembered per Store so a bulk ingest does not upsert the same outlet per article.
+        known = self._outlets_seen.get(outlet.domain)
+        if known and known[0] == outlet:
+            return known[1]
+        outlet_id = self.upsert_outlet(outlet)
+        self._outlets_seen[outlet.domain] = (outlet, outlet_id)
+        return outlet_id
 
     def raw_html(self, article_id: int) -> bytes | None:
         with Session(self.engine) as s:

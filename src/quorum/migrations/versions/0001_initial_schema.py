@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:00:33.148981
+Create Date: 2026-11-26 22:07:55.518187
 """
 
 from alembic import op
@@ -103,7 +103,7 @@ def upgrade() -> None:
     sa.Column('enrichment', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('content_hash'),
+    sa.UniqueConstraint('outlet_id', 'content_hash', name='uq_articles_outlet_text'),
     sa.UniqueConstraint('url')
     )
     with op.batch_alter_table('articles', schema=None) as batch_op:

@@ -1,0 +1,173 @@
+"""Ingest commands: ``ingest``, ``run``, ``status``."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from quorum.cli.app import CONFIG_OPTION, DB_OPTION, app, fail, print_json
+from quorum.desk import Desk
+from quorum.fetch import Fetcher
+from quorum.ingest import IngestReport, Ingestor
+from quorum.settings import ConfigError
+from quorum.store import StoreError
+
+err = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None = None) -> Iterator:
+    """A Rich progress bar on stderr; yields ``advance(n)``. Quiet when not a terminal."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def open_desk(db: str | None, config: Path | None, **overrides) -> Desk:
+    """Open the desk or exit with a one-line reason (bad config, unreachable database)."""
+    try:
+        return Desk.open(db, config, **overrides)
+    except (ConfigError, StoreError) as exc:
+        raise fail(str(exc)) from None
+
+
+def print_report(report: IngestReport, desk: Desk) -> None:
+    typer.echo(f"run {report.run_id}: {report.stored} new article(s), "
+               f"{report.already_had} already stored, {report.fallbacks} from feed summaries; "
+               f"{desk.store.count_articles()} in the database")
+    if report.reasons:
+        reasons = ", ".join(f"{r} {n}" for r, n in report.reasons.most_common())
+        typer.echo(f"logged: {reasons}  (see `quorum status`)")
+
+
+@app.command()
+def ingest(
+    sources: list[str] = typer.Argument(..., help="JSONL dump files (.jsonl or .jsonl.gz) "
+                                        "and/or article page URLs."),
+    db: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
+    """Store articles from JSONL dumps (id, title, text, date, source, url) or single pages."""
+    urls = [s for s in sources if re.match(r"^https?://", s)]
+    files = [Path(s) for s in sources if s not in urls]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise fail(f"not a file or http(s) URL: {', '.join(missing)}")
+    with open_desk(db, config) as desk:
+        ingestor = Ingestor(desk.store, desk.config, desk.registry, desk.beat)
+        report = IngestReport(ingestor.run_id)
+        for path in files:
+            with progress_bar(f"ingesting {path.name}") as advance:
+                report.merge(ingestor.ingest_jsonl(path, advance))
+        if urls:
+            async def pages() -> IngestReport:
+                async with Fetcher(desk.config) as fetcher:
+                    with progress_bar("fetching pages", len(urls)) as advance:
+                        return await ingestor.ingest_pages(urls, fetcher, advance)
+
+            report.merge(asyncio.run(pages()))
+        print_report(report, desk)
+
+
+def parse_every(text: str) -> float:
+    """'15m' -> 900.0 seconds; accepts s, m, h."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text or "")
+    if not m or float(m.group(1)) <= 0:
+        raise typer.BadParameter(f"expected a duration like 90s, 15m or 1h, got {text!r}")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def feed_list(desk: Desk, extra: list[str]) -> list[str]:
+    feeds = list(desk.config.feeds) + list(extra)
+    if desk.config.use_registry_feeds:
+        feeds += desk.registry.default_feeds()
+    return list(dict.fromkeys(feeds))  # de-duplicate, keep order
+
+
+def poll_once(desk: Desk, feeds: list[str]) -> IngestReport:
+    ingestor = Ingestor(desk.store, desk.config, desk.registry, desk.beat)
+    with progress_bar(f"polling {len(feeds)} feed(s)") as advance:
+        return asyncio.run(ingestor.poll_feeds(feeds, advance))
+
+
+@app.command()
+def run(
+    every: str = typer.Option(None, "--every", help="Keep polling at this interval "
+                              "(e.g. 15m); default: poll once and exit."),
+    feed: list[str] = typer.Option(None, "--feed", help="Extra feed URL (repeatable)."),
+    db: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
+    """Poll every configured feed once (or every --every), store new articles, build stories."""
+    interval = parse_every(every) if every else None
+    with open_desk(db, config) as desk:
+        feeds = feed_list(desk, feed or [])
+        if not feeds:
+            raise fail("no feeds configured: set `feeds` in quorum.toml or pass --feed")
+        while True:
+            report = poll_once(desk, feeds)
+            print_report(report, desk)
+            after_ingest(desk)
+            if interval is None:
+                return
+            time.sleep(interval)
+
+
+def after_ingest(desk: Desk) -> None:
+    """Bring the stories up to date with the stored articles (story assembly stage)."""
+    try:
+        from quorum.pipeline import build_stories
+    except ImportError:  # story assembly not installed in this build
+        return
+    summary = build_stories(desk)
+    typer.echo(summary)
+
+
+@app.command()
+def status(
+    run_id: str = typer.Option(None, "--run", help="A run id (default: the latest run)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    db: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
+    """Summarise the database and the fetch log: what was stored, what failed and why."""
+    with open_desk(db, config) as desk:
+        store = desk.store
+        run_id = run_id or store.last_run_id()
+        last = store.reason_counts(run_id) if run_id else {}
+        total = store.reason_counts()
+        data = {
+            "articles": store.count_articles(),
+            "articles_by_via": store.counts_by_via(),
+            "last_run": run_id,
+            "last_run_reasons": {f"{k}:{r}": n for (k, r), n in sorted(last.items())},
+            "all_reasons": {f"{k}:{r}": n for (k, r), n in sorted(total.items())},
+            "stories": len(store.stories()),
+        }
+        if as_json:
+            print_json(data)
+            return
+        typer.echo(f"{data['articles']} articles ({', '.join(f'{v} {n}' for v, n in sorted(data['articles_by_via'].items())) or 'none'}), "
+                   f"{data['stories']} stories")
+        table = Table(title=f"fetch log, run {run_id}" if run_id else "fetch log (empty)")
+        table.add_column("kind")
+        table.add_column("reason")
+        table.add_column("last run", justify="right")
+        table.add_column("all runs", justify="right")
+        for (kind, reason), n in sorted(total.items()):
+            table.add_row(kind, reason, str(last.get((kind, reason), 0)), str(n))
+        Console().print(table)
+        failures = store.fetch_log(run_id, failures_only=True, limit=20) if run_id else []
+        for row in failures:
+            typer.echo(f"  {row.reason:<20} {row.url}  {row.detail[:100]}")
