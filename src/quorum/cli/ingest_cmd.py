@@ -125,13 +125,11 @@ def run(
 
 
 def after_ingest(desk: Desk) -> None:
-    """Bring the stories up to date with the stored articles (story assembly stage)."""
-    try:
-        from quorum.pipeline import build_stories
-    except ImportError:  # story assembly not installed in this build
-        return
-    summary = build_stories(desk)
-    typer.echo(summary)
+    """Bring the stories up to date with the stored articles (assembly and enrichment)."""
+    from quorum.pipeline import build_stories
+
+    with progress_bar("building stories") as advance:
+        typer.echo(build_stories(desk, advance))
 
 
 @app.command()

@@ -235,8 +235,10 @@ class Store:
             blob = s.scalar(select(ArticleRow.raw_html).where(ArticleRow.id == article_id))
             return zlib.decompress(blob) if blob else None
 
-    def articles(self, ids: Iterable[int] | None = None, batch: int = 1000) -> Iterator[Article]:
-        """Stored articles in arrival order (by id), streamed in batches."""
+    def articles(self, ids: Iterable[int] | None = None, batch: int = 1000,
+                 in_beat: bool | None = None) -> Iterator[Article]:
+        """Stored articles in arrival order (by id), streamed in batches; ``in_beat``
+        keeps only articles the beat filter put in (True) or out (False)."""
         last = 0
         wanted = sorted(set(ids)) if ids is not None else None
         while True:
@@ -246,6 +248,8 @@ class Store:
                      .where(ArticleRow.id > last).order_by(ArticleRow.id).limit(batch))
                 if wanted is not None:
                     q = q.where(ArticleRow.id.in_(wanted))
+                if in_beat is not None:
+                    q = q.where(ArticleRow.in_beat.is_(in_beat))
                 rows = s.execute(q).all()
             if not rows:
                 return
@@ -364,6 +368,12 @@ class Store:
             return list(s.scalars(select(StoryArticleRow.article_id)
                                   .where(StoryArticleRow.story_id == story_id)
                                   .order_by(StoryArticleRow.article_id)))
+
+    def story_of_articles(self) -> dict[int, str]:
+        """article id -> story id, as currently stored."""
+        with Session(self.engine) as s:
+            rows = s.execute(select(StoryArticleRow.article_id, StoryArticleRow.story_id))
+            return {aid: sid for aid, sid in rows}
 
     def story_moves(self) -> list[StoryMoveRow]:
         with Session(self.engine) as s:

@@ -1,0 +1,119 @@
+"""The story page's data: enrichment records turned into the JSON stored with each story.
+
+This dict is the contract between the pipeline and the web app (see README, "Story data"):
+every sentence in it is a *cited* span ``{"text", "article_id", "start", "end"}`` with
+``text == article.text[start:end]``, so pages and the JSON API can point at the source.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quorum.compose import Cited
+from quorum.enrich.pipeline import StoryContext
+from quorum.records import Claim, Score, Span
+
+
+def cited(item: Cited | Span | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {"text": item.text, "article_id": item.article_id, "start": item.start,
+            "end": item.end}
+
+
+def score_data(score: Score) -> dict[str, Any]:
+    return {
+        "value": score.value,
+        "label": score.label,
+        "evidence": [
+            {"factor": e.factor, "weight": round(e.weight, 3), "rule": e.rule,
+             "cited": cited(e.span)}
+            for e in score.evidence
+        ],
+    }
+
+
+def _claim_value(claim: Claim) -> str:
+    if claim.quantity is not None:
+        return claim.quantity.text or f"{claim.quantity.value:g} {claim.quantity.unit}".strip()
+    if claim.date:
+        return claim.date
+    if claim.speaker:
+        return claim.speaker
+    return claim.span.text
+
+
+def story_data(ctx: StoryContext, articles_meta: Sequence[Mapping[str, Any]],
+               outlet_of_origin: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """The stored data of one enriched story (without the timeline, added afterwards)."""
+    r = ctx.results
+    gate = r["gate"]
+    headline = r["headline"]
+
+    def outlets_of(origins: Sequence[str]) -> list[str]:
+        return sorted({o for key in origins for o in outlet_of_origin.get(key, ())})
+
+    entities: dict[str, dict[str, Any]] = {}
+    for m in r["entities"]:
+        e = entities.setdefault(m.entity.name, {"name": m.entity.name, "type": m.entity.type,
+                                               "aliases": list(m.entity.aliases), "count": 0,
+                                               "cited": []})
+        e["count"] += 1
+        if len(e["cited"]) < 3:
+            e["cited"].append(cited(m.span))
+
+    key_facts = []
+    for group in gate.key_facts:
+        per_origin: dict[str, Claim] = {}
+        for member in group.members:
+            if not member.claim.hedged:
+                per_origin.setdefault(member.origin_key, member.claim)
+        key_facts.append({
+            "text": group.claim.span.text, "kind": group.kind, "subject": group.subject,
+            "value": _claim_value(group.claim), "sources": len(group.unhedged_origins),
+            "outlets": outlets_of(group.unhedged_origins),
+            "cited": [cited(c.span) for c in per_origin.values()],
+        })
+
+    conflicts = []
+    for conflict in r["claims"].conflicts:
+        conflicts.append({
+            "kind": conflict.kind, "subject": conflict.subject, "note": conflict.note,
+            "sides": [{"value": _claim_value(claim), "cited": cited(claim.span),
+                       "outlets": outlets_of(origins)}
+                      for claim, origins in conflict.sides],
+        })
+
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for e in entities.values():
+        by_type[e["type"]].append(e["name"])
+
+    return {
+        "headline": ({"text": headline.text, "article_id": headline.article_id,
+                      "start": headline.start, "end": headline.end, "field": "title"}
+                     if headline else None),
+        "label": gate.label or r["confidence"].label,
+        "gate_reasons": list(gate.reasons),
+        "origins": [{"key": o.key, "article_ids": list(o.article_ids),
+                     "outlets": list(o.outlets), "why": list(o.why)}
+                    for o in ctx.story.origins],
+        "articles": list(articles_meta),
+        "takeaways": [cited(c) for c in r["takeaways"]],
+        "what_to_watch": [cited(c) for c in r["what_to_watch"]],
+        "analysis": [{"title": s.title, "sentences": [cited(c) for c in s.sentences]}
+                     for s in r["analysis"]],
+        "key_facts": key_facts,
+        "hedged": [{"text": h.claim.span.text, "label": h.label, "cue": h.cue,
+                    "cited": [cited(h.claim.span)]} for h in gate.hedged],
+        "conflicts": conflicts,
+        "entities": sorted(entities.values(), key=lambda e: (-e["count"], e["name"])),
+        "entities_by_type": {t: sorted(names) for t, names in sorted(by_type.items())},
+        "stakeholders": [{"group": s.group,
+                          "why": "; ".join(f"{e.kind}: {e.matched}" for e in s.evidence)}
+                         for s in r["stakeholders"]],
+        "scores": {name: score_data(r[name]) for name in ("sentiment", "impact", "confidence")},
+        "timeline": [],
+        "in_beat": True,
+    }
