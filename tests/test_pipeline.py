@@ -1,0 +1,166 @@
+"""The whole desk on the sample newsroom: demo ingest over HTTP, stories, sources, gate.
+
+The sample data carries an answer key (``story``, ``copy_of``) that the pipeline never
+reads; these tests hold the built stories against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+from typer.testing import CliRunner
+
+from quorum.cli import app
+from quorum.desk import Desk
+from quorum.pipeline import build_stories
+from quorum.sample_site import SampleSite
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    db = str(tmp_path_factory.mktemp("demo") / "demo.db")
+    result = runner.invoke(app, ["demo", "--no-serve", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "108 new article(s)" in result.output
+    return db
+
+
+@pytest.fixture(scope="module")
+def key() -> dict[str, object]:
+    """canonical URL -> sample article (with its answer-key fields)."""
+    return {a.canonical_url: a for a in SampleSite().articles}
+
+
+def stories_with_keys(db: str, key) -> list[tuple[object, list[object]]]:
+    with Desk.open(db) as desk:
+        out = []
+        for row in desk.store.stories():
+            urls = [a["url"] for a in row.data["articles"]]
+            out.append((row, [key[u] for u in urls]))
+        return out
+
+
+def story_of(stories, development: str):
+    """The story holding most articles of one development of the answer key."""
+    return max(stories, key=lambda s: sum(a.story == development for a in s[1]))
+
+
+def test_demo_twice_adds_nothing(demo_db):
+    again = runner.invoke(app, ["demo", "--no-serve", "--db", demo_db])
+    assert again.exit_code == 0, again.output
+    assert "0 new article(s), 108 already stored" in again.output
+
+
+def test_sister_sites_count_as_one_source(demo_db, key):
+    stories = stories_with_keys(demo_db, key)
+    row, arts = story_of(stories, "ground-station-cyber")
+    sister = {"channel5metro.example", "kvtr7news.example", "lakeshore12.example"}
+    assert sister <= {a.outlet for a in arts}
+    origins_with_sisters = [o for o in row.data["origins"] if set(o["outlets"]) & sister]
+    assert len(origins_with_sisters) == 1, "the trio is one origin"
+    others = {a.outlet for a in arts} - sister
+    assert row.independent_sources == 1 + len(others)
+
+    only_trio, trio_arts = story_of(stories, "harlow-ridge-radar-expansion")
+    assert {a.outlet for a in trio_arts} == sister
+    assert only_trio.independent_sources == 1
+    assert only_trio.status in {"held", "single_source"}
+
+
+def test_wire_copy_and_its_reprints_are_one_origin(demo_db, key):
+    stories = stories_with_keys(demo_db, key)
+    for row, arts in stories:
+        by_url = {a.canonical_url: a for a in arts}
+        for origin in row.data["origins"]:
+            members = [by_url[a["url"]] for a in row.data["articles"]
+                       if a["origin"] == origin["key"]]
+            ids = {m.id for m in members}
+            for m in members:
+                if m.copy_of and m.copy_of not in ids:
+                    original = next((a for a in arts if a.id == m.copy_of), None)
+                    assert original is None, f"{m.id} is split from its original {m.copy_of}"
+    row, arts = story_of(stories, "interceptor-test")  # the wire story with two reprints
+    wire = [o for o in row.data["origins"] if "orbitalwire.example" in o["outlets"]]
+    assert len(wire) == 1 and len(wire[0]["outlets"]) >= 2
+    assert any("credit" in w or "source" in w or "near-duplicate" in w for w in wire[0]["why"])
+
+
+def test_two_events_of_one_kind_stay_apart(demo_db, key):
+    for _row, arts in stories_with_keys(demo_db, key):
+        developments = {a.story for a in arts}
+        assert not {"satcom-contract-award", "weather-sat-contract"} <= developments
+
+
+def test_stories_are_mostly_pure(demo_db, key):
+    """Each built story is dominated by one development of the answer key."""
+    impure = []
+    for row, arts in stories_with_keys(demo_db, key):
+        counts = defaultdict(int)
+        for a in arts:
+            counts[a.story] += 1
+        if max(counts.values()) < len(arts):
+            impure.append((row.title, dict(counts)))
+    assert len(impure) <= 2, impure
+
+
+def test_every_cited_span_is_exact_source_text(demo_db):
+    with Desk.open(demo_db) as desk:
+        texts = {a.id: a.text for a in desk.store.articles()}
+        checked = 0
+        for row in desk.store.stories():
+            d = row.data
+            spans = list(d["takeaways"]) + list(d["what_to_watch"])
+            spans += [c for s in d["analysis"] for c in s["sentences"]]
+            spans += [c for f in d["key_facts"] for c in f["cited"]]
+            spans += [side["cited"] for c in d["conflicts"] for side in c["sides"]]
+            for c in spans:
+                assert texts[c["article_id"]][c["start"]:c["end"]] == c["text"]
+                checked += 1
+        assert checked > 100
+
+
+def test_single_source_claims_are_never_key_facts(demo_db):
+    with Desk.open(demo_db) as desk:
+        for row in desk.store.stories():
+            for fact in row.data["key_facts"]:
+                assert fact["sources"] >= 2
+
+
+def test_disagreements_between_sources_are_flagged(demo_db, key):
+    stories = stories_with_keys(demo_db, key)
+    row, _ = story_of(stories, "satcom-contract-award")  # $2.4 billion vs about $2.5 billion
+    assert "approximation" in {c["kind"] for c in row.data["conflicts"]}, row.data["conflicts"]
+    row, _ = story_of(stories, "interceptor-test")  # one quote given to two speakers
+    quotes = [c for c in row.data["conflicts"] if c["subject"].startswith("quote")]
+    assert quotes and quotes[0]["kind"] == "contradiction"
+    speakers = {side["value"] for side in quotes[0]["sides"]}
+    assert len(speakers) == 2
+
+
+def test_story_json_carries_entities_claims_conflicts_and_scores(demo_db):
+    listed = runner.invoke(app, ["stories", "--json", "--db", demo_db, "--status", "verified"])
+    assert listed.exit_code == 0
+    first = json.loads(listed.output.splitlines()[0])
+    shown = runner.invoke(app, ["story", first["id"], "--json", "--db", demo_db])
+    data = json.loads(shown.output)
+    assert data["entities"] and data["origins"] and data["articles"]
+    for name in ("sentiment", "impact", "confidence"):
+        score = data["scores"][name]
+        assert score["evidence"], f"{name} has no evidence"
+    assert data["independent_sources"] >= 2
+    assert "key_facts" in data and "conflicts" in data
+    missing = runner.invoke(app, ["story", "st-nope", "--db", demo_db])
+    assert missing.exit_code == 1 and "no story" in missing.output
+
+
+def test_rebuild_is_deterministic_and_reuses_unchanged_stories(demo_db):
+    with Desk.open(demo_db) as desk:
+        before = {r.id: r.data["fingerprint"] for r in desk.store.stories()}
+        summary = build_stories(desk)
+        after = {r.id: r.data["fingerprint"] for r in desk.store.stories()}
+    assert before == after
+    assert summary.reused == len(after) and summary.moved == 0
