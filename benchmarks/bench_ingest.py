@@ -3,8 +3,8 @@
     python benchmarks/bench_ingest.py [--articles 10000] [--db PATH_OR_URL]
 
 Prints articles/second and peak memory (the process's maximum resident set size before
-and after the ingest; tracemalloc is not used because it slows Python several-fold). The dump is synthetic: news-length texts drawn from
-a Zipf-distributed vocabulary, with dates, outlets and URLs, so the beat scorer, the
+and after the ingest; tracemalloc is not used because it slows Python several-fold).
+The dump is synthetic: news-length texts drawn from a Zipf-distributed vocabulary, with dates, outlets and URLs, so the beat scorer, the
 canonicaliser and the store all do their real work.
 """
 
@@ -22,9 +22,11 @@ import numpy as np
 from quorum.desk import Desk
 from quorum.ingest import Ingestor
 
-WORDS = ("satellite launch orbit rocket contract pentagon missile defense space force army "
-         "navy program budget test radar drone hypersonic agency company official said "
-         "the a of to in and for on with by at from that this will was were has have").split()
+WORDS = (
+    "satellite launch orbit rocket contract pentagon missile defense space force army "
+    "navy program budget test radar drone hypersonic agency company official said "
+    "the a of to in and for on with by at from that this will was were has have"
+).split()
 
 
 def synthetic_dump(path: Path, n: int, seed: int = 7) -> None:
@@ -38,10 +40,14 @@ def synthetic_dump(path: Path, n: int, seed: int = 7) -> None:
             words = rng.choice(len(vocab), size=int(rng.integers(250, 600)), p=p)
             text = " ".join(vocab[w] for w in words)
             sentences = ". ".join(text[k : k + 120] for k in range(0, len(text), 120))
-            row = {"id": str(i), "title": " ".join(vocab[w] for w in words[:9]),
-                   "text": sentences, "date": f"2026-10-{i % 28 + 1:02d}T12:00:00Z",
-                   "source": f"outlet{i % 40}.example",
-                   "url": f"https://outlet{i % 40}.example/news/{i}?utm_source=feed"}
+            row = {
+                "id": str(i),
+                "title": " ".join(vocab[w] for w in words[:9]),
+                "text": sentences,
+                "date": f"2026-10-{i % 28 + 1:02d}T12:00:00Z",
+                "source": f"outlet{i % 40}.example",
+                "url": f"https://outlet{i % 40}.example/news/{i}?utm_source=feed",
+            }
             fh.write(json.dumps(row) + "\n")
 
 
@@ -60,9 +66,11 @@ def main() -> None:
             start = time.perf_counter()
             report = ingestor.ingest_jsonl(dump)
             elapsed = time.perf_counter() - start
-    print(f"ingest JSONL: {report.stored} articles in {elapsed:.1f} s = "
-          f"{report.stored / elapsed:,.0f} articles/s; peak memory (max RSS) "
-          f"{_max_rss_mib():.0f} MiB (before ingest: {rss_before:.0f} MiB)")
+    print(
+        f"ingest JSONL: {report.stored} articles in {elapsed:.1f} s = "
+        f"{report.stored / elapsed:,.0f} articles/s; peak memory (max RSS) "
+        f"{_max_rss_mib():.0f} MiB (before ingest: {rss_before:.0f} MiB)"
+    )
 
 
 def _max_rss_mib() -> float:

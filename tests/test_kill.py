@@ -25,13 +25,19 @@ def test_sigkill_mid_run_then_rerun_stores_every_article_once(db_url, http_serve
         paras = [f"Dispatch {i}: " + p for p in PARAS]
         # each page takes a moment, so the run is still going when it is killed
         http_server.route(path, page(f"Dispatch {i}", paras), headers=html, delay=0.15)
-        items.append({"link": http_server.url(path), "title": f"Dispatch {i}",
-                      "date": start + timedelta(hours=i), "summary": "s"})
+        items.append(
+            {
+                "link": http_server.url(path),
+                "title": f"Dispatch {i}",
+                "date": start + timedelta(hours=i),
+                "summary": "s",
+            }
+        )
     http_server.route("/feed.xml", rss(items), content_type="application/rss+xml")
     config = tmp_path / "quorum.toml"
     config.write_text(
         "allow_private_hosts = true\nuse_registry_feeds = false\nper_host_delay = 0.0\n"
-        f"per_host_concurrency = 2\nfeeds = [\"{http_server.url('/feed.xml')}\"]\n"
+        f'per_host_concurrency = 2\nfeeds = ["{http_server.url("/feed.xml")}"]\n'
     )
     cmd = [sys.executable, "-m", "quorum", "run", "--db", db_url, "--config", str(config)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

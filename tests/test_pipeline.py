@@ -76,8 +76,9 @@ def test_wire_copy_and_its_reprints_are_one_origin(demo_db, key):
     for row, arts in stories:
         by_url = {a.canonical_url: a for a in arts}
         for origin in row.data["origins"]:
-            members = [by_url[a["url"]] for a in row.data["articles"]
-                       if a["origin"] == origin["key"]]
+            members = [
+                by_url[a["url"]] for a in row.data["articles"] if a["origin"] == origin["key"]
+            ]
             ids = {m.id for m in members}
             for m in members:
                 if m.copy_of and m.copy_of not in ids:
@@ -118,7 +119,7 @@ def test_every_cited_span_is_exact_source_text(demo_db):
             spans += [c for f in d["key_facts"] for c in f["cited"]]
             spans += [side["cited"] for c in d["conflicts"] for side in c["sides"]]
             for c in spans:
-                assert texts[c["article_id"]][c["start"]:c["end"]] == c["text"]
+                assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
                 checked += 1
         assert checked > 100
 

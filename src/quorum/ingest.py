@@ -30,9 +30,9 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from quorum.beat import BeatScorer
+from quorum.charset import UndecodableError, decode_html
 from quorum.extract import extract
 from quorum.feeds import parse_feed
-from quorum.charset import UndecodableError, decode_html
 from quorum.fetch import Fetcher
 from quorum.outlets import OutletRegistry
 from quorum.records import Article, Extracted, FeedItem, FetchResult
@@ -81,8 +81,12 @@ class Ingestor:
     # --- shared --------------------------------------------------------------------------
 
     def _prepare(self, article: Article, raw_html: bytes | None) -> NewArticle:
-        return NewArticle(article, raw_html, self.beat.score(article.title, article.text),
-                          self.registry.lookup(article.outlet))
+        return NewArticle(
+            article,
+            raw_html,
+            self.beat.score(article.title, article.text),
+            self.registry.lookup(article.outlet),
+        )
 
     def _store(self, article: Article, report: IngestReport, raw_html: bytes | None) -> None:
         self._store_many([self._prepare(article, raw_html)], report)
@@ -94,12 +98,30 @@ class Ingestor:
             else:
                 report.already_had += 1
 
-    def _log(self, report: IngestReport, kind: str, url: str, reason: str, *, ok: bool,
-             detail: str = "", status: int | None = None, elapsed: float = 0.0) -> None:
+    def _log(
+        self,
+        report: IngestReport,
+        kind: str,
+        url: str,
+        reason: str,
+        *,
+        ok: bool,
+        detail: str = "",
+        status: int | None = None,
+        elapsed: float = 0.0,
+    ) -> None:
         if reason != "ok":
             report.reasons[reason] += 1
-        self.store.log(self.run_id, kind, url, ok=ok, reason=reason, detail=detail,
-                       status=status, elapsed=elapsed)
+        self.store.log(
+            self.run_id,
+            kind,
+            url,
+            ok=ok,
+            reason=reason,
+            detail=detail,
+            status=status,
+            elapsed=elapsed,
+        )
 
     # --- JSONL dumps ---------------------------------------------------------------------
 
@@ -122,8 +144,9 @@ class Ingestor:
                 self._log(report, "dump", where, problem, ok=False)
             else:
                 if problem:
-                    self._log(report, "dump", where, problem, ok=True,
-                              detail=f"stored without: {problem}")
+                    self._log(
+                        report, "dump", where, problem, ok=True, detail=f"stored without: {problem}"
+                    )
                 batch.append(self._prepare(article, None))
             if len(batch) >= DUMP_BATCH:
                 self._store_many(batch, report)
@@ -148,21 +171,37 @@ class Ingestor:
             # A stable stand-in identity so the same dump row is never stored twice.
             url = f"urn:quorum:{path.stem}:{rid or _short_hash(text)}"
         source = row.get("source")
-        outlet = (registrable_domain(source) if isinstance(source, str) and source.strip()
-                  else registrable_domain(url) if url.startswith("http") else "unknown")
+        outlet = (
+            registrable_domain(source)
+            if isinstance(source, str) and source.strip()
+            else registrable_domain(url)
+            if url.startswith("http")
+            else "unknown"
+        )
         published, problem = _parse_date(row.get("date"))
-        extra = {k: v for k, v in row.items()
-                 if k not in {"id", "title", "text", "date", "source", "url"}}
-        article = Article(url=url, title=title or text.strip().split("\n")[0][:200],
-                          text=text.strip(), outlet=outlet, published=published,
-                          via="dump", source_id=rid, extra=extra,
-                          author=row.get("author") if isinstance(row.get("author"), str) else None)
+        extra = {
+            k: v
+            for k, v in row.items()
+            if k not in {"id", "title", "text", "date", "source", "url"}
+        }
+        article = Article(
+            url=url,
+            title=title or text.strip().split("\n")[0][:200],
+            text=text.strip(),
+            outlet=outlet,
+            published=published,
+            via="dump",
+            source_id=rid,
+            extra=extra,
+            author=row.get("author") if isinstance(row.get("author"), str) else None,
+        )
         return article, problem
 
     # --- pages ---------------------------------------------------------------------------
 
-    async def ingest_pages(self, urls: Iterable[str], fetcher: Fetcher,
-                           progress: Progress | None = None) -> IngestReport:
+    async def ingest_pages(
+        self, urls: Iterable[str], fetcher: Fetcher, progress: Progress | None = None
+    ) -> IngestReport:
         """Fetch and store single article pages."""
         report = IngestReport(self.run_id)
         urls = list(urls)
@@ -180,8 +219,9 @@ class Ingestor:
         await asyncio.gather(*(one(u) for u in urls))
         return report
 
-    async def _ingest_item(self, item: FeedItem, feed_url: str | None, fetcher: Fetcher,
-                           report: IngestReport) -> None:
+    async def _ingest_item(
+        self, item: FeedItem, feed_url: str | None, fetcher: Fetcher, report: IngestReport
+    ) -> None:
         # 3. fetch the page and extract
         extracted, raw, html, page_url, why_not = Extracted(), None, None, item.url, ""
         if self.config.fetch_pages:
@@ -199,9 +239,16 @@ class Ingestor:
                     res = _failed(res, "undecodable", str(exc))
             else:
                 why_not = res.reason
-            self._log(report, "page", item.url, why_not or "ok", ok=not why_not,
-                      detail=res.detail if why_not else "", status=res.status,
-                      elapsed=res.elapsed)
+            self._log(
+                report,
+                "page",
+                item.url,
+                why_not or "ok",
+                ok=not why_not,
+                detail=res.detail if why_not else "",
+                status=res.status,
+                elapsed=res.elapsed,
+            )
         else:
             why_not = "pages_disabled"
         # 4. fall back to the feed's summary
@@ -209,16 +256,28 @@ class Ingestor:
         if why_not:
             text = _html_to_text(item.summary)
             if not text:
-                self._log(report, "page", item.url, "no_text_no_summary", ok=False,
-                          detail=f"page failed ({why_not}) and the feed item has no summary")
+                self._log(
+                    report,
+                    "page",
+                    item.url,
+                    "no_text_no_summary",
+                    ok=False,
+                    detail=f"page failed ({why_not}) and the feed item has no summary",
+                )
                 return
             via = "feed-summary"
             report.fallbacks += 1
         url = self._canonical(html, page_url)
         published = extracted.published or item.published
         if published is None:
-            self._log(report, "page", url, "missing_date", ok=True,
-                      detail="no publication date in page or feed; stored undated")
+            self._log(
+                report,
+                "page",
+                url,
+                "missing_date",
+                ok=True,
+                detail="no publication date in page or feed; stored undated",
+            )
         article = Article(
             url=url,
             title=(extracted.title or item.title or "").strip() or text[:120],
@@ -248,16 +307,28 @@ class Ingestor:
 
     # --- feeds ---------------------------------------------------------------------------
 
-    async def poll_feed(self, feed_url: str, fetcher: Fetcher,
-                        progress: Progress | None = None) -> IngestReport:
+    async def poll_feed(
+        self, feed_url: str, fetcher: Fetcher, progress: Progress | None = None
+    ) -> IngestReport:
         report = IngestReport(self.run_id)
         # 1. conditional fetch
         state = self.store.feed_state(feed_url)
-        res = await fetcher.fetch(feed_url, kind="feed",
-                                  etag=state.etag if state else None,
-                                  last_modified=state.last_modified if state else None)
-        self._log(report, "feed", feed_url, res.reason, ok=res.ok or res.reason == "not_modified",
-                  detail=res.detail, status=res.status, elapsed=res.elapsed)
+        res = await fetcher.fetch(
+            feed_url,
+            kind="feed",
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+        )
+        self._log(
+            report,
+            "feed",
+            feed_url,
+            res.reason,
+            ok=res.ok or res.reason == "not_modified",
+            detail=res.detail,
+            status=res.status,
+            elapsed=res.elapsed,
+        )
         if not res.ok:
             if res.reason == "not_modified":
                 self.store.save_feed_state(feed_url, res)
@@ -265,41 +336,68 @@ class Ingestor:
         # 2. parse; skip items we already hold
         parsed = parse_feed(res.body, res.final_url or feed_url, self.config.max_items_per_feed)
         if parsed.error:
-            self._log(report, "feed", feed_url, parsed.error, ok=False,
-                      detail=f"{len(parsed.items)} items recovered")
+            self._log(
+                report,
+                "feed",
+                feed_url,
+                parsed.error,
+                ok=False,
+                detail=f"{len(parsed.items)} items recovered",
+            )
         for warning in parsed.warnings:
             self._log(report, "feed", feed_url, _reason_of(warning), ok=True, detail=warning)
         known = self.store.known_urls(u for it in parsed.items for u in _identities(it))
         new_items = [it for it in parsed.items if not known.intersection(_identities(it))]
         report.already_had += len(parsed.items) - len(new_items)
-        await asyncio.gather(*(self._item_with_progress(it, feed_url, fetcher, report,
-                                                        progress) for it in new_items))
+        await asyncio.gather(
+            *(self._item_with_progress(it, feed_url, fetcher, report, progress) for it in new_items)
+        )
         # 6. remember validators only now that every item is stored
         if not parsed.error:
             self.store.save_feed_state(feed_url, res)
         return report
 
-    async def _item_with_progress(self, item: FeedItem, feed_url: str, fetcher: Fetcher,
-                                  report: IngestReport, progress: Progress | None) -> None:
+    async def _item_with_progress(
+        self,
+        item: FeedItem,
+        feed_url: str,
+        fetcher: Fetcher,
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> None:
         try:
             await self._ingest_item(item, feed_url, fetcher, report)
         except Exception as exc:  # one item must never abort the run; log it and go on
-            self._log(report, "page", item.url, "error", ok=False,
-                      detail=f"{type(exc).__name__}: {exc}"[:500])
+            self._log(
+                report,
+                "page",
+                item.url,
+                "error",
+                ok=False,
+                detail=f"{type(exc).__name__}: {exc}"[:500],
+            )
         if progress:
             progress(1)
 
-    async def poll_feeds(self, feed_urls: Iterable[str],
-                         progress: Progress | None = None) -> IngestReport:
+    async def poll_feeds(
+        self, feed_urls: Iterable[str], progress: Progress | None = None
+    ) -> IngestReport:
         """Poll every feed once, concurrently within the fetcher's limits."""
         report = IngestReport(self.run_id)
         async with Fetcher(self.config) as fetcher:
+
             async def one(url: str) -> None:
                 try:
                     report.merge(await self.poll_feed(url, fetcher, progress))
                 except Exception as exc:  # a broken feed must not end the run
-                    self._log(report, "feed", url, "error", ok=False,
-                              detail=f"{type(exc).__name__}: {exc}"[:500])
+                    self._log(
+                        report,
+                        "feed",
+                        url,
+                        "error",
+                        ok=False,
+                        detail=f"{type(exc).__name__}: {exc}"[:500],
+                    )
 
             await asyncio.gather(*(one(u) for u in feed_urls))
         return report
@@ -355,8 +453,9 @@ def _parse_date(value: Any) -> tuple[datetime | None, str]:
     except ValueError:
         import dateparser
 
-        dt = dateparser.parse(value, settings={"RETURN_AS_TIMEZONE_AWARE": True,
-                                               "TO_TIMEZONE": "UTC"})
+        dt = dateparser.parse(
+            value, settings={"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC"}
+        )
         if dt is None:
             return None, "bad_date"
     if dt.tzinfo is None:

@@ -47,9 +47,11 @@ class BuildSummary:
     reused: int
 
     def __str__(self) -> str:
-        return (f"stories: {self.stories} ({self.verified} verified, {self.single_source} "
-                f"single-source shown labelled, {self.held} held back); {self.moved} "
-                f"article(s) changed story; {self.reused} unchanged stories reused")
+        return (
+            f"stories: {self.stories} ({self.verified} verified, {self.single_source} "
+            f"single-source shown labelled, {self.held} held back); {self.moved} "
+            f"article(s) changed story; {self.reused} unchanged stories reused"
+        )
 
 
 def _fingerprint(article_ids: Sequence[int]) -> str:
@@ -57,8 +59,9 @@ def _fingerprint(article_ids: Sequence[int]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def assemble(articles: Sequence[Article], owner_of: Callable[[str], str]) -> tuple[
-        list[Story], dict[int, str]]:
+def assemble(
+    articles: Sequence[Article], owner_of: Callable[[str], str]
+) -> tuple[list[Story], dict[int, str]]:
     """Steps 1-2: stories (with origins) from articles in arrival order, plus the move
     reasons the merge passes gave, by article id."""
     clusterer = StoryClusterer()
@@ -70,7 +73,8 @@ def assemble(articles: Sequence[Article], owner_of: Callable[[str], str]) -> tup
             for move in clusterer.merge_pass():
                 why_moved[int(move.article_key)] = (
                     f"merge pass: story {move.from_story} joined {move.to_story} "
-                    f"(similarity {move.similarity:.2f})")
+                    f"(similarity {move.similarity:.2f})"
+                )
     stories = []
     for story_id, keys in sorted(clusterer.stories().items()):
         members = [(k, by_key[k]) for k in keys]
@@ -82,14 +86,18 @@ def _context(story: Story, articles: dict[int, Article]) -> StoryContext:
     origin_of: dict[int, str] = {}
     copies = set()
     for origin in story.origins:
-        ids = sorted((int(i) for i in origin.article_ids),
-                     key=lambda i: (articles[i].published is None, articles[i].published, i))
+        ids = sorted(
+            (int(i) for i in origin.article_ids),
+            key=lambda i: (articles[i].published is None, articles[i].published, i),
+        )
         for n, aid in enumerate(ids):
             origin_of[aid] = origin.key
             if n:  # the first article of an origin is the original; the rest are copies
                 copies.add(aid)
-    sourced = [SourcedArticle(articles[int(i)], origin_of[int(i)], articles[int(i)].outlet)
-               for i in story.article_ids]
+    sourced = [
+        SourcedArticle(articles[int(i)], origin_of[int(i)], articles[int(i)].outlet)
+        for i in story.article_ids
+    ]
     return StoryContext(story, sourced, frozenset(copies))
 
 
@@ -125,20 +133,40 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
             impact = ctx["impact"].value
             sentiment = ctx["sentiment"].value
         title = (data.get("headline") or {}).get("text") or story.title
-        rows.append({"id": story.id, "title": title, "article_ids": ids,
-                     "first_seen": story.first_seen, "last_seen": story.last_seen,
-                     "independent_sources": story.independent_sources, "status": status,
-                     "impact": impact, "sentiment": sentiment, "data": data})
+        rows.append(
+            {
+                "id": story.id,
+                "title": title,
+                "article_ids": ids,
+                "first_seen": story.first_seen,
+                "last_seen": story.last_seen,
+                "independent_sources": story.independent_sources,
+                "status": status,
+                "impact": impact,
+                "sentiment": sentiment,
+                "data": data,
+            }
+        )
         if progress:
             progress(1)
     # 4. timeline: related earlier stories, from entity names and headline terms
-    sketches = [StorySketch(r["id"], r["title"], r["first_seen"],
-                            tuple(e["name"] for e in r["data"].get("entities", [])[:15]))
-                for r in rows]
+    sketches = [
+        StorySketch(
+            r["id"],
+            r["title"],
+            r["first_seen"],
+            tuple(e["name"] for e in r["data"].get("entities", [])[:15]),
+        )
+        for r in rows
+    ]
     for row, sketch in zip(rows, sketches, strict=True):
         row["data"]["timeline"] = [
-            {"story_id": e.story_id, "title": e.title,
-             "date": e.date.isoformat() if e.date else None, "shared": list(e.shared_terms)}
+            {
+                "story_id": e.story_id,
+                "title": e.title,
+                "date": e.date.isoformat() if e.date else None,
+                "shared": list(e.shared_terms),
+            }
             for e in related_stories(sketch, sketches)
         ]
     # 5. store, log moves, reindex
@@ -147,24 +175,38 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
         for aid in row["article_ids"]:
             before = old_story_of.get(aid)
             if before is not None and before != row["id"]:
-                moves.append({"article_id": aid, "from_story": before, "to_story": row["id"],
-                              "why": why_moved.get(aid, "re-clustered on rebuild")})
+                moves.append(
+                    {
+                        "article_id": aid,
+                        "from_story": before,
+                        "to_story": row["id"],
+                        "why": why_moved.get(aid, "re-clustered on rebuild"),
+                    }
+                )
     store.replace_stories(rows, moves)
     _reindex(store)
-    counts = {s: sum(1 for r in rows if r["status"] == s)
-              for s in ("verified", "single_source", "held")}
-    return BuildSummary(len(rows), counts["verified"], counts["single_source"], counts["held"],
-                        len(moves), reused)
+    counts = {
+        s: sum(1 for r in rows if r["status"] == s) for s in ("verified", "single_source", "held")
+    }
+    return BuildSummary(
+        len(rows), counts["verified"], counts["single_source"], counts["held"], len(moves), reused
+    )
 
 
 def _article_meta(article: Article, ctx: StoryContext, registry) -> dict:
     origin = next(s.origin_key for s in ctx.articles if s.article.id == article.id)
     outlet = registry.lookup(article.outlet)
-    return {"id": article.id, "outlet": article.outlet, "outlet_name": outlet.name,
-            "title": article.title, "url": article.url,
-            "published": article.published.isoformat() if article.published else None,
-            "origin": origin, "is_copy": article.id in ctx.copies,
-            "via": article.via}
+    return {
+        "id": article.id,
+        "outlet": article.outlet,
+        "outlet_name": outlet.name,
+        "title": article.title,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "origin": origin,
+        "is_copy": article.id in ctx.copies,
+        "via": article.via,
+    }
 
 
 def _reindex(store) -> None:

@@ -23,11 +23,18 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     # storage
-    Setting("database", "quorum.db", "SQLite path or SQLAlchemy URL (postgresql+psycopg://...). "
-            "Overridden by --db and by QUORUM_DATABASE_URL."),
+    Setting(
+        "database",
+        "quorum.db",
+        "SQLite path or SQLAlchemy URL (postgresql+psycopg://...). "
+        "Overridden by --db and by QUORUM_DATABASE_URL.",
+    ),
     # fetching
-    Setting("user_agent", "QuorumBot/0.1 (+https://github.com/quorum-desk/quorum; news "
-            "aggregation for analysts)", "User-Agent header sent with every request."),
+    Setting(
+        "user_agent",
+        "QuorumBot/0.1 (+https://github.com/quorum-desk/quorum; news aggregation for analysts)",
+        "User-Agent header sent with every request.",
+    ),
     Setting("connect_timeout", 5.0, "Seconds to wait for a TCP/TLS connection."),
     Setting("read_timeout", 15.0, "Seconds to wait for the whole response body."),
     Setting("retries", 2, "Extra attempts after a timeout, connection error or 5xx/429."),
@@ -38,16 +45,28 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("per_host_delay", 0.5, "Seconds between the starts of two requests to one host."),
     Setting("concurrency", 8, "Requests in flight over all hosts."),
     Setting("respect_robots", True, "Obey robots.txt (fetched once per host per run)."),
-    Setting("allow_private_hosts", False, "Allow loopback, private and link-local addresses. "
-            "Off by default so a feed cannot point Quorum at internal services."),
+    Setting(
+        "allow_private_hosts",
+        False,
+        "Allow loopback, private and link-local addresses. "
+        "Off by default so a feed cannot point Quorum at internal services.",
+    ),
     Setting("fetch_pages", True, "Fetch each feed item's page; when off, use feed summaries."),
     Setting("max_items_per_feed", 500, "Newest items taken from one feed per poll."),
-    Setting("canonical_trusted_hosts", [], "Hosts (a local mirror, the demo server) whose "
-            "pages may name a canonical URL on any domain; elsewhere a page's canonical URL "
-            "must stay on its own site, so a hostile page cannot pose as another outlet."),
+    Setting(
+        "canonical_trusted_hosts",
+        [],
+        "Hosts (a local mirror, the demo server) whose "
+        "pages may name a canonical URL on any domain; elsewhere a page's canonical URL "
+        "must stay on its own site, so a hostile page cannot pose as another outlet.",
+    ),
     # fetching: retry politeness (quorum.fetch)
-    Setting("max_retry_after", 30.0, "Longest Retry-After (seconds) a 429/503 retry waits; a "
-            "server asking for longer fails at once rather than being retried early."),
+    Setting(
+        "max_retry_after",
+        30.0,
+        "Longest Retry-After (seconds) a 429/503 retry waits; a "
+        "server asking for longer fails at once rather than being retried early.",
+    ),
     # feeds
     Setting("feeds", [], "Feed URLs polled by `quorum run`, beside the outlet registry's."),
     Setting("use_registry_feeds", True, "Also poll the feeds listed in the outlet registry."),
@@ -56,41 +75,79 @@ SETTINGS: tuple[Setting, ...] = (
     # medium term plus a weak one, e.g. "armed forces" + "war"); see `quorum eval beat`.
     Setting("beat_threshold", 4.0, "Beat score at or above which an article is in-beat."),
     # entities and sentiment (quorum.enrich.entities, quorum.enrich.sentiment)
-    Setting("ner_model", "auto", "Entity recognizer: `gazetteer` (beat gazetteer only), "
-            "`classical` (gazetteer + the shipped perceptron tagger), `spacy` (gazetteer + "
-            "spaCy en_core_web_sm, the `ner` extra) or `auto` (spaCy when installed)."),
+    Setting(
+        "ner_model",
+        "auto",
+        "Entity recognizer: `gazetteer` (beat gazetteer only), "
+        "`classical` (gazetteer + the shipped perceptron tagger), `spacy` (gazetteer + "
+        "spaCy en_core_web_sm, the `ner` extra) or `auto` (spaCy when installed).",
+    ),
     # 3: enough to show why an article reads as it does without repeating its whole text.
-    Setting("sentiment_evidence_sentences", 3, "Sentences kept as evidence of an article's "
-            "or story's sentiment (those pulling hardest its way)."),
+    Setting(
+        "sentiment_evidence_sentences",
+        3,
+        "Sentences kept as evidence of an article's "
+        "or story's sentiment (those pulling hardest its way).",
+    ),
     # editorial gate (quorum.gate)
-    Setting("min_sources", 2, "Independent sources a story (and each key fact) needs to be "
-            "published as verified."),
-    Setting("single_source_policy", "hold", "Stories with fewer than min_sources: `hold` "
-            "(kept off the home page until a second source agrees) or `label` (shown marked "
-            "\"Single source — unverified\")."),
+    Setting(
+        "min_sources",
+        2,
+        "Independent sources a story (and each key fact) needs to be published as verified.",
+    ),
+    Setting(
+        "single_source_policy",
+        "hold",
+        "Stories with fewer than min_sources: `hold` "
+        "(kept off the home page until a second source agrees) or `label` (shown marked "
+        '"Single source — unverified").',
+    ),
     # web site (quorum.web)
     Setting("site_title", "Quorum", "Name shown in the page header, titles and feeds."),
-    Setting("site_url", "", "Public base URL of the site (https://desk.example.org/), used "
-            "for absolute links in Atom feeds and webhooks; empty: the request's own URL."),
+    Setting(
+        "site_url",
+        "",
+        "Public base URL of the site (https://desk.example.org/), used "
+        "for absolute links in Atom feeds and webhooks; empty: the request's own URL.",
+    ),
     # 20: a screenful of cards; each page reads exactly this many rows (+1 to know if
     # there is a next page), so the home page stays fast at any database size.
     Setting("page_size", 20, "Stories per page on the home, entity and search pages."),
     Setting("feed_entries", 50, "Entries in each Atom feed (newest first)."),
-    Setting("webhook_urls", [], "URLs that receive a JSON POST for each new action item "
-            "(impact at or above the rubric's action_item_threshold) after a build."),
+    Setting(
+        "webhook_urls",
+        [],
+        "URLs that receive a JSON POST for each new action item "
+        "(impact at or above the rubric's action_item_threshold) after a build.",
+    ),
     Setting("webhook_timeout", 5.0, "Seconds to wait for a webhook receiver to answer."),
     # optional generative summary (quorum.compose.llm); extractive takeaways when off
-    Setting("llm_base_url", "", "OpenAI-compatible endpoint (http://host:port or .../v1) "
-            "for the optional written summary; empty (the default) turns it off."),
+    Setting(
+        "llm_base_url",
+        "",
+        "OpenAI-compatible endpoint (http://host:port or .../v1) "
+        "for the optional written summary; empty (the default) turns it off.",
+    ),
     Setting("llm_model", "", "Model name sent to the LLM endpoint."),
-    Setting("llm_api_key_env", "QUORUM_LLM_API_KEY", "Environment variable holding the "
-            "endpoint's API key (the key itself never goes in the settings file)."),
-    Setting("llm_timeout", 20.0, "Seconds to wait for the LLM endpoint before falling back "
-            "to the extractive takeaways."),
+    Setting(
+        "llm_api_key_env",
+        "QUORUM_LLM_API_KEY",
+        "Environment variable holding the "
+        "endpoint's API key (the key itself never goes in the settings file).",
+    ),
+    Setting(
+        "llm_timeout",
+        20.0,
+        "Seconds to wait for the LLM endpoint before falling back to the extractive takeaways.",
+    ),
     # 0.7: a faithful paraphrase keeps most content words of its source sentences; an
     # added claim brings words no source has (tests/test_llm_writer.py).
-    Setting("llm_min_support", 0.7, "Share of a generated sentence's content words its "
-            "supporting source sentences must contain, or the sentence is dropped."),
+    Setting(
+        "llm_min_support",
+        0.7,
+        "Share of a generated sentence's content words its "
+        "supporting source sentences must contain, or the sentence is dropped.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -139,9 +196,7 @@ def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Conf
     for name, value in raw.items():
         default = _BY_NAME[name].default
         if default is not None and not _same_kind(default, value):
-            raise ConfigError(
-                f"{path}: {name} should be {type(default).__name__}, got {value!r}"
-            )
+            raise ConfigError(f"{path}: {name} should be {type(default).__name__}, got {value!r}")
     return _with_env(Config(dict(raw), path))
 
 

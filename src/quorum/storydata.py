@@ -19,8 +19,7 @@ from quorum.records import Claim, Score, Span
 def cited(item: Cited | Span | None) -> dict[str, Any] | None:
     if item is None:
         return None
-    return {"text": item.text, "article_id": item.article_id, "start": item.start,
-            "end": item.end}
+    return {"text": item.text, "article_id": item.article_id, "start": item.start, "end": item.end}
 
 
 def score_data(score: Score) -> dict[str, Any]:
@@ -28,8 +27,12 @@ def score_data(score: Score) -> dict[str, Any]:
         "value": score.value,
         "label": score.label,
         "evidence": [
-            {"factor": e.factor, "weight": round(e.weight, 3), "rule": e.rule,
-             "cited": cited(e.span)}
+            {
+                "factor": e.factor,
+                "weight": round(e.weight, 3),
+                "rule": e.rule,
+                "cited": cited(e.span),
+            }
             for e in score.evidence
         ],
     }
@@ -45,8 +48,11 @@ def _claim_value(claim: Claim) -> str:
     return claim.span.text
 
 
-def story_data(ctx: StoryContext, articles_meta: Sequence[Mapping[str, Any]],
-               outlet_of_origin: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def story_data(
+    ctx: StoryContext,
+    articles_meta: Sequence[Mapping[str, Any]],
+    outlet_of_origin: Mapping[str, Sequence[str]],
+) -> dict[str, Any]:
     """The stored data of one enriched story (without the timeline, added afterwards)."""
     r = ctx.results
     gate = r["gate"]
@@ -57,9 +63,16 @@ def story_data(ctx: StoryContext, articles_meta: Sequence[Mapping[str, Any]],
 
     entities: dict[str, dict[str, Any]] = {}
     for m in r["entities"]:
-        e = entities.setdefault(m.entity.name, {"name": m.entity.name, "type": m.entity.type,
-                                               "aliases": list(m.entity.aliases), "count": 0,
-                                               "cited": []})
+        e = entities.setdefault(
+            m.entity.name,
+            {
+                "name": m.entity.name,
+                "type": m.entity.type,
+                "aliases": list(m.entity.aliases),
+                "count": 0,
+                "cited": [],
+            },
+        )
         e["count"] += 1
         if len(e["cited"]) < 3:
             e["cited"].append(cited(m.span))
@@ -70,49 +83,86 @@ def story_data(ctx: StoryContext, articles_meta: Sequence[Mapping[str, Any]],
         for member in group.members:
             if not member.claim.hedged:
                 per_origin.setdefault(member.origin_key, member.claim)
-        key_facts.append({
-            "text": group.claim.span.text, "kind": group.kind, "subject": group.subject,
-            "value": _claim_value(group.claim), "sources": len(group.unhedged_origins),
-            "outlets": outlets_of(group.unhedged_origins),
-            "cited": [cited(c.span) for c in per_origin.values()],
-        })
+        key_facts.append(
+            {
+                "text": group.claim.span.text,
+                "kind": group.kind,
+                "subject": group.subject,
+                "value": _claim_value(group.claim),
+                "sources": len(group.unhedged_origins),
+                "outlets": outlets_of(group.unhedged_origins),
+                "cited": [cited(c.span) for c in per_origin.values()],
+            }
+        )
 
     conflicts = []
     for conflict in r["claims"].conflicts:
-        conflicts.append({
-            "kind": conflict.kind, "subject": conflict.subject, "note": conflict.note,
-            "sides": [{"value": _claim_value(claim), "cited": cited(claim.span),
-                       "outlets": outlets_of(origins)}
-                      for claim, origins in conflict.sides],
-        })
+        conflicts.append(
+            {
+                "kind": conflict.kind,
+                "subject": conflict.subject,
+                "note": conflict.note,
+                "sides": [
+                    {
+                        "value": _claim_value(claim),
+                        "cited": cited(claim.span),
+                        "outlets": outlets_of(origins),
+                    }
+                    for claim, origins in conflict.sides
+                ],
+            }
+        )
 
     by_type: dict[str, list[str]] = defaultdict(list)
     for e in entities.values():
         by_type[e["type"]].append(e["name"])
 
     return {
-        "headline": ({"text": headline.text, "article_id": headline.article_id,
-                      "start": headline.start, "end": headline.end, "field": "title"}
-                     if headline else None),
+        "headline": (
+            {
+                "text": headline.text,
+                "article_id": headline.article_id,
+                "start": headline.start,
+                "end": headline.end,
+                "field": "title",
+            }
+            if headline
+            else None
+        ),
         "label": gate.label or r["confidence"].label,
         "gate_reasons": list(gate.reasons),
-        "origins": [{"key": o.key, "article_ids": list(o.article_ids),
-                     "outlets": list(o.outlets), "why": list(o.why)}
-                    for o in ctx.story.origins],
+        "origins": [
+            {
+                "key": o.key,
+                "article_ids": list(o.article_ids),
+                "outlets": list(o.outlets),
+                "why": list(o.why),
+            }
+            for o in ctx.story.origins
+        ],
         "articles": list(articles_meta),
         "takeaways": [cited(c) for c in r["takeaways"]],
         "what_to_watch": [cited(c) for c in r["what_to_watch"]],
-        "analysis": [{"title": s.title, "sentences": [cited(c) for c in s.sentences]}
-                     for s in r["analysis"]],
+        "analysis": [
+            {"title": s.title, "sentences": [cited(c) for c in s.sentences]} for s in r["analysis"]
+        ],
         "key_facts": key_facts,
-        "hedged": [{"text": h.claim.span.text, "label": h.label, "cue": h.cue,
-                    "cited": [cited(h.claim.span)]} for h in gate.hedged],
+        "hedged": [
+            {
+                "text": h.claim.span.text,
+                "label": h.label,
+                "cue": h.cue,
+                "cited": [cited(h.claim.span)],
+            }
+            for h in gate.hedged
+        ],
         "conflicts": conflicts,
         "entities": sorted(entities.values(), key=lambda e: (-e["count"], e["name"])),
         "entities_by_type": {t: sorted(names) for t, names in sorted(by_type.items())},
-        "stakeholders": [{"group": s.group,
-                          "why": "; ".join(f"{e.kind}: {e.matched}" for e in s.evidence)}
-                         for s in r["stakeholders"]],
+        "stakeholders": [
+            {"group": s.group, "why": "; ".join(f"{e.kind}: {e.matched}" for e in s.evidence)}
+            for s in r["stakeholders"]
+        ],
         "scores": {name: score_data(r[name]) for name in ("sentiment", "impact", "confidence")},
         "timeline": [],
         "in_beat": True,

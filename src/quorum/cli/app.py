@@ -20,16 +20,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-eval_app = typer.Typer(help="Score a stage on a public dataset and print its figures.",
-                       no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Score a stage on a public dataset and print its figures.", no_args_is_help=True
+)
 app.add_typer(eval_app, name="eval")
 
 DB_OPTION = typer.Option(
-    None, "--db", envvar="QUORUM_DATABASE_URL",
+    None,
+    "--db",
+    envvar="QUORUM_DATABASE_URL",
     help="SQLite path or SQLAlchemy URL (default: ./quorum.db, or `database` in quorum.toml).",
 )
 CONFIG_OPTION = typer.Option(
-    None, "--config", help="Settings file (default: ./quorum.toml when it exists).",
+    None,
+    "--config",
+    help="Settings file (default: ./quorum.toml when it exists).",
 )
 
 

@@ -13,7 +13,6 @@ import typer
 
 from quorum.cli.app import CONFIG_OPTION, app, fail
 from quorum.cli.ingest_cmd import after_ingest, open_desk, poll_once, print_report
-from quorum.sample_site import SampleSite
 
 DEMO_DB = "quorum-demo.db"
 
@@ -27,6 +26,8 @@ def demo(
     config: Path = CONFIG_OPTION,
 ) -> None:
     """Serve the sample newsroom locally, ingest it over HTTP, build stories, serve the site."""
+    from quorum.sample_site import SampleSite
+
     if not 0 < port < 65536:
         raise fail(f"--port must be between 1 and 65535, got {port}")
     if fresh and "://" not in db:
@@ -35,10 +36,13 @@ def demo(
     with SampleSite() as site:
         base = site.start()
         host = base.split("://", 1)[1].rstrip("/")
-        typer.echo(f"sample newsroom (fictional) served at {base} "
-                   f"({len(site.outlets)} outlets, {len(site.articles)} articles)")
+        typer.echo(
+            f"sample newsroom (fictional) served at {base} "
+            f"({len(site.outlets)} outlets, {len(site.articles)} articles)"
+        )
         with open_desk(
-            db, config,
+            db,
+            config,
             allow_private_hosts=True,  # the sample newsroom lives on 127.0.0.1
             canonical_trusted_hosts=[host],  # its pages name their .example outlet URLs
             per_host_delay=0.0,  # every sample outlet shares one local host

@@ -1,4 +1,8 @@
-"""Ingest commands: ``ingest``, ``run``, ``status``."""
+"""Ingest commands: ``ingest``, ``run``, ``status``.
+
+Heavy modules (SQLAlchemy, httpx, trafilatura) are imported inside the commands so that
+``quorum --help`` and every other command start quickly.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,11 +20,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from quorum.cli.app import CONFIG_OPTION, DB_OPTION, app, fail, print_json
-from quorum.desk import Desk
-from quorum.fetch import Fetcher
-from quorum.ingest import IngestReport, Ingestor
 from quorum.settings import ConfigError
-from quorum.store import StoreError
+
+if TYPE_CHECKING:
+    from quorum.desk import Desk
+    from quorum.ingest import IngestReport
 
 err = Console(stderr=True)
 
@@ -27,15 +32,24 @@ err = Console(stderr=True)
 @contextmanager
 def progress_bar(description: str, total: int | None = None) -> Iterator:
     """A Rich progress bar on stderr; yields ``advance(n)``. Quiet when not a terminal."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
 
 
 def open_desk(db: str | None, config: Path | None, **overrides) -> Desk:
     """Open the desk or exit with a one-line reason (bad config, unreachable database)."""
+    from quorum.desk import Desk
+    from quorum.store import StoreError
+
     try:
         return Desk.open(db, config, **overrides)
     except (ConfigError, StoreError) as exc:
@@ -43,9 +57,11 @@ def open_desk(db: str | None, config: Path | None, **overrides) -> Desk:
 
 
 def print_report(report: IngestReport, desk: Desk) -> None:
-    typer.echo(f"run {report.run_id}: {report.stored} new article(s), "
-               f"{report.already_had} already stored, {report.fallbacks} from feed summaries; "
-               f"{desk.store.count_articles()} in the database")
+    typer.echo(
+        f"run {report.run_id}: {report.stored} new article(s), "
+        f"{report.already_had} already stored, {report.fallbacks} from feed summaries; "
+        f"{desk.store.count_articles()} in the database"
+    )
     if report.reasons:
         reasons = ", ".join(f"{r} {n}" for r, n in report.reasons.most_common())
         typer.echo(f"logged: {reasons}  (see `quorum status`)")
@@ -53,12 +69,16 @@ def print_report(report: IngestReport, desk: Desk) -> None:
 
 @app.command()
 def ingest(
-    sources: list[str] = typer.Argument(..., help="JSONL dump files (.jsonl or .jsonl.gz) "
-                                        "and/or article page URLs."),
+    sources: list[str] = typer.Argument(
+        ..., help="JSONL dump files (.jsonl or .jsonl.gz) and/or article page URLs."
+    ),
     db: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
 ) -> None:
     """Store articles from JSONL dumps (id, title, text, date, source, url) or single pages."""
+    from quorum.fetch import Fetcher
+    from quorum.ingest import Ingestor, IngestReport
+
     urls = [s for s in sources if re.match(r"^https?://", s)]
     files = [Path(s) for s in sources if s not in urls]
     missing = [str(f) for f in files if not f.is_file()]
@@ -71,6 +91,7 @@ def ingest(
             with progress_bar(f"ingesting {path.name}") as advance:
                 report.merge(ingestor.ingest_jsonl(path, advance))
         if urls:
+
             async def pages() -> IngestReport:
                 async with Fetcher(desk.config) as fetcher:
                     with progress_bar("fetching pages", len(urls)) as advance:
@@ -96,6 +117,8 @@ def feed_list(desk: Desk, extra: list[str]) -> list[str]:
 
 
 def poll_once(desk: Desk, feeds: list[str]) -> IngestReport:
+    from quorum.ingest import Ingestor
+
     ingestor = Ingestor(desk.store, desk.config, desk.registry, desk.beat)
     with progress_bar(f"polling {len(feeds)} feed(s)") as advance:
         return asyncio.run(ingestor.poll_feeds(feeds, advance))
@@ -103,8 +126,11 @@ def poll_once(desk: Desk, feeds: list[str]) -> IngestReport:
 
 @app.command()
 def run(
-    every: str = typer.Option(None, "--every", help="Keep polling at this interval "
-                              "(e.g. 15m); default: poll once and exit."),
+    every: str = typer.Option(
+        None,
+        "--every",
+        help="Keep polling at this interval (e.g. 15m); default: poll once and exit.",
+    ),
     feed: list[str] = typer.Option(None, "--feed", help="Extra feed URL (repeatable)."),
     db: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
@@ -156,8 +182,10 @@ def status(
         if as_json:
             print_json(data)
             return
-        typer.echo(f"{data['articles']} articles ({', '.join(f'{v} {n}' for v, n in sorted(data['articles_by_via'].items())) or 'none'}), "
-                   f"{data['stories']} stories")
+        via = ", ".join(f"{v} {n}" for v, n in sorted(data["articles_by_via"].items()))
+        typer.echo(
+            f"{data['articles']} articles ({via or 'none'}), {data['stories']} stories"
+        )
         table = Table(title=f"fetch log, run {run_id}" if run_id else "fetch log (empty)")
         table.add_column("kind")
         table.add_column("reason")

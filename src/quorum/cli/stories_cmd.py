@@ -26,8 +26,10 @@ def story_summary(row) -> dict:
         "impact": row.impact,
         "sentiment": (data.get("scores", {}).get("sentiment") or {}).get("label"),
         "outlets": outlets,
-        "origins": [{"key": o["key"], "outlets": o["outlets"], "why": o["why"]}
-                    for o in data.get("origins", [])],
+        "origins": [
+            {"key": o["key"], "outlets": o["outlets"], "why": o["why"]}
+            for o in data.get("origins", [])
+        ],
     }
 
 
@@ -59,16 +61,31 @@ def stories(
                 print_json(story_summary(row))
             return
         table = Table(show_lines=False)
-        for col in ("id", "title", "first seen", "last seen", "arts", "sources", "status",
-                    "impact", "outlets"):
+        for col in (
+            "id",
+            "title",
+            "first seen",
+            "last seen",
+            "arts",
+            "sources",
+            "status",
+            "impact",
+            "outlets",
+        ):
             table.add_column(col)
         for row in rows:
             s = story_summary(row)
-            table.add_row(s["id"], s["title"][:60], (s["first_seen"] or "")[:10],
-                          (s["last_seen"] or "")[:10], str(s["articles"]),
-                          str(s["independent_sources"]), s["status"],
-                          f"{s['impact']:.0f}" if s["impact"] is not None else "",
-                          ", ".join(s["outlets"])[:60])
+            table.add_row(
+                s["id"],
+                s["title"][:60],
+                (s["first_seen"] or "")[:10],
+                (s["last_seen"] or "")[:10],
+                str(s["articles"]),
+                str(s["independent_sources"]),
+                s["status"],
+                f"{s['impact']:.0f}" if s["impact"] is not None else "",
+                ", ".join(s["outlets"])[:60],
+            )
         Console().print(table)
 
 
@@ -86,20 +103,24 @@ def story(
             raise fail(f"no story {story_id!r}; `quorum stories` lists them", code=1)
         data = row.data or {}
         if as_json:
-            print_json({**story_summary(row), **{k: v for k, v in data.items()
-                                                 if k != "fingerprint"}})
+            print_json(
+                {**story_summary(row), **{k: v for k, v in data.items() if k != "fingerprint"}}
+            )
             return
         s = story_summary(row)
-        typer.echo(f"{row.title}\n{data.get('label', '')} · status {row.status} · impact "
-                   f"{row.impact} · sentiment {s['sentiment']}")
+        typer.echo(
+            f"{row.title}\n{data.get('label', '')} · status {row.status} · impact "
+            f"{row.impact} · sentiment {s['sentiment']}"
+        )
         typer.echo("\nSources:")
         for origin in data.get("origins", []):
             why = f"  (merged: {'; '.join(origin['why'])})" if origin["why"] else ""
             typer.echo(f"  origin {origin['key']}: {', '.join(origin['outlets'])}{why}")
         for a in data.get("articles", []):
             copy = " [copy]" if a.get("is_copy") else ""
-            typer.echo(f"    #{a['id']} {a['outlet']} {(a['published'] or '')[:10]} "
-                       f"{a['title']}{copy}")
+            typer.echo(
+                f"    #{a['id']} {a['outlet']} {(a['published'] or '')[:10]} {a['title']}{copy}"
+            )
         if data.get("key_facts"):
             typer.echo("\nKey facts:")
             for f in data["key_facts"]:
@@ -107,6 +128,7 @@ def story(
         if data.get("conflicts"):
             typer.echo("\nConflicts:")
             for c in data["conflicts"]:
-                sides = " vs ".join(f"{sd['value']} ({', '.join(sd['outlets'])})"
-                                    for sd in c["sides"])
+                sides = " vs ".join(
+                    f"{sd['value']} ({', '.join(sd['outlets'])})" for sd in c["sides"]
+                )
                 typer.echo(f"  - {c['kind']}: {c['subject']}: {sides}")

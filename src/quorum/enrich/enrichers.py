@@ -38,8 +38,9 @@ class Models:
 
 
 def _sources(ctx: StoryContext) -> list[SourceArticle]:
-    return [SourceArticle(s.article, s.origin_key, s.article.id in ctx.copies)
-            for s in ctx.articles]
+    return [
+        SourceArticle(s.article, s.origin_key, s.article.id in ctx.copies) for s in ctx.articles
+    ]
 
 
 def default_enrichers(models: Models, config: Config) -> list[Enricher]:
@@ -53,15 +54,17 @@ def default_enrichers(models: Models, config: Config) -> list[Enricher]:
         return {"claims": align_claims(ctx.articles)}
 
     def sentiment(ctx: StoryContext) -> dict[str, Any]:
-        per_article = [models.sentiment.score_article(s.article.title, s.article.text,
-                                                      article_id=s.article.id)
-                       for s in ctx.originals()]
+        per_article = [
+            models.sentiment.score_article(s.article.title, s.article.text, article_id=s.article.id)
+            for s in ctx.originals()
+        ]
         return {"sentiment": models.sentiment.score_story(per_article)}
 
     def impact(ctx: StoryContext) -> dict[str, Any]:
         sentences = [
             (Span(s.article.id, a, b, s.article.text[a:b]), s.article.text[a:b])
-            for s in ctx.originals() for a, b in sentence_spans(s.article.text)
+            for s in ctx.originals()
+            for a, b in sentence_spans(s.article.text)
         ]
         group_claims = [g.claim for g in ctx["claims"].groups]
         names = sorted({m.entity.name for m in ctx["entities"]})
@@ -70,16 +73,22 @@ def default_enrichers(models: Models, config: Config) -> list[Enricher]:
     def confidence(ctx: StoryContext) -> dict[str, Any]:
         story = ctx.story
         evidence = tuple(
-            Evidence(factor="independent source", weight=1.0,
-                     rule="; ".join(o.why) or "reported independently",
-                     span=None)
+            Evidence(
+                factor="independent source",
+                weight=1.0,
+                rule="; ".join(o.why) or "reported independently",
+                span=None,
+            )
             for o in story.origins
         )
-        label = (f"Verified by {story.independent_sources} independent sources"
-                 if story.independent_sources >= config.min_sources
-                 else "Single source — unverified")
-        return {"confidence": Score("confidence", float(story.independent_sources), label,
-                                    evidence)}
+        label = (
+            f"Verified by {story.independent_sources} independent sources"
+            if story.independent_sources >= config.min_sources
+            else "Single source — unverified"
+        )
+        return {
+            "confidence": Score("confidence", float(story.independent_sources), label, evidence)
+        }
 
     def gate(ctx: StoryContext) -> dict[str, Any]:
         return {"gate": gate_story(ctx.story, ctx["claims"], config)}
@@ -88,8 +97,11 @@ def default_enrichers(models: Models, config: Config) -> list[Enricher]:
         sources = _sources(ctx)
         takeaways = key_takeaways(sources, k=5)
         entity_pairs = [(m.entity.type, m.entity.name) for m in ctx["entities"]]
-        sentences = [Cited(s.article.text[a:b], s.article.id, a, b)
-                     for s in ctx.originals() for a, b in sentence_spans(s.article.text)]
+        sentences = [
+            Cited(s.article.text[a:b], s.article.id, a, b)
+            for s in ctx.originals()
+            for a, b in sentence_spans(s.article.text)
+        ]
         return {
             "headline": headline_for(sources),
             "takeaways": takeaways,
@@ -105,9 +117,12 @@ def default_enrichers(models: Models, config: Config) -> list[Enricher]:
         FunctionEnricher("impact", ("claims", "entities"), ("impact",), impact),
         FunctionEnricher("confidence", ("story",), ("confidence",), confidence),
         FunctionEnricher("gate", ("claims",), ("gate",), gate),
-        FunctionEnricher("compose", ("entities",),
-                         ("headline", "takeaways", "analysis", "what_to_watch",
-                          "stakeholders"), compose),
+        FunctionEnricher(
+            "compose",
+            ("entities",),
+            ("headline", "takeaways", "analysis", "what_to_watch", "stakeholders"),
+            compose,
+        ),
     ]
 
 

@@ -52,8 +52,11 @@ def check_floors(eval_name: str, dataset: Path, figures: dict[str, float]) -> Fl
     """Compare ``figures`` of a run on ``dataset`` with the floors pinned for that file name."""
     pinned = load_floors(eval_name).get(dataset.name)
     if pinned is None:
-        return FloorCheck(dataset.name, (f"no floors pinned for {dataset.name} in "
-                                         f"data/floors/{eval_name}.json",), ())
+        return FloorCheck(
+            dataset.name,
+            (f"no floors pinned for {dataset.name} in data/floors/{eval_name}.json",),
+            (),
+        )
     warnings = []
     if pinned.get("sha256") and pinned["sha256"] != file_sha256(dataset):
         warnings.append(f"{dataset.name} differs from the file the floors were pinned on")

@@ -48,35 +48,76 @@ log = logging.getLogger(__name__)
 # schema is not disturbed); story_search differs by dialect and is queried with SQL text.
 meta = MetaData()
 story_cards = Table(
-    "story_cards", meta,
+    "story_cards",
+    meta,
     Column("story_id", String(40), primary_key=True),
-    Column("status", String(16)), Column("action", Integer), Column("impact", Float),
-    Column("sentiment", Float), Column("tier", String(16)),
-    Column("last_seen", DateTime(timezone=True)), Column("first_seen", DateTime(timezone=True)),
-    Column("week", Date), Column("title", Text), Column("label", Text), Column("summary", Text),
-    Column("sources", Integer), Column("articles", Integer), Column("outlets", Text),
+    Column("status", String(16)),
+    Column("action", Integer),
+    Column("impact", Float),
+    Column("sentiment", Float),
+    Column("tier", String(16)),
+    Column("last_seen", DateTime(timezone=True)),
+    Column("first_seen", DateTime(timezone=True)),
+    Column("week", Date),
+    Column("title", Text),
+    Column("label", Text),
+    Column("summary", Text),
+    Column("sources", Integer),
+    Column("articles", Integer),
+    Column("outlets", Text),
 )
 story_entities = Table(
-    "story_entities", meta,
-    Column("id", Integer, primary_key=True), Column("story_id", String(40)),
-    Column("name", String(255)), Column("type", String(32)), Column("mentions", Integer),
-    Column("day", Date), Column("week", Date),
+    "story_entities",
+    meta,
+    Column("id", Integer, primary_key=True),
+    Column("story_id", String(40)),
+    Column("name", String(255)),
+    Column("type", String(32)),
+    Column("mentions", Integer),
+    Column("day", Date),
+    Column("week", Date),
+    Column("status", String(16)),
+    Column("action", Integer),
+    Column("last_seen", DateTime(timezone=True)),
 )
 story_outlets = Table(
-    "story_outlets", meta,
-    Column("id", Integer, primary_key=True), Column("story_id", String(40)),
-    Column("domain", String(255)), Column("day", Date),
-    Column("is_first", Boolean), Column("is_only", Boolean),
+    "story_outlets",
+    meta,
+    Column("id", Integer, primary_key=True),
+    Column("story_id", String(40)),
+    Column("domain", String(255)),
+    Column("day", Date),
+    Column("is_first", Boolean),
+    Column("is_only", Boolean),
+    Column("action", Integer),
+    Column("last_seen", DateTime(timezone=True)),
 )
 notified_items = Table(
-    "notified_items", meta,
-    Column("story_id", String(40), primary_key=True), Column("at", DateTime(timezone=True)),
+    "notified_items",
+    meta,
+    Column("story_id", String(40), primary_key=True),
+    Column("at", DateTime(timezone=True)),
 )
 
+# story_entities has one row per (story, name), so counting rows counts stories.
 TOPIC = "TOPIC"  # story_entities.type of glossary terms: the "topics" of the trends page
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-CARD_COLUMNS = ("story_id", "status", "action", "impact", "sentiment", "tier", "last_seen",
-                "first_seen", "title", "label", "summary", "sources", "articles", "outlets")
+CARD_COLUMNS = (
+    "story_id",
+    "status",
+    "action",
+    "impact",
+    "sentiment",
+    "tier",
+    "last_seen",
+    "first_seen",
+    "title",
+    "label",
+    "summary",
+    "sources",
+    "articles",
+    "outlets",
+)
 
 
 def action_threshold() -> float:
@@ -123,23 +164,43 @@ def reindex(store: Store, glossary: Any = None, batch: int = 2000) -> int:
                     _index_story(row, glossary, threshold, got)
                 except (TypeError, ValueError, KeyError, AttributeError) as exc:
                     log.warning("story %s skipped by the index: %s", row.id, exc)
-            for table, values in ((story_cards, got.cards), (story_entities, got.entities),
-                                  (story_outlets, got.outlets)):
+            for table, values in (
+                (story_cards, got.cards),
+                (story_entities, got.entities),
+                (story_outlets, got.outlets),
+            ):
                 if values:
                     conn.execute(insert(table), values)
             if got.search:
-                conn.execute(text("INSERT INTO story_search (story_id, headline, body) "
-                                  "VALUES (:story_id, :headline, :body)"), got.search)
+                conn.execute(
+                    text(
+                        "INSERT INTO story_search (story_id, headline, body) "
+                        "VALUES (:story_id, :headline, :body)"
+                    ),
+                    got.search,
+                )
             count += len(got.cards)
     return count
+
+
+def needs_reindex(store: Store) -> bool:
+    """Stories exist but the index is empty (a database built before migration 0002, or a
+    pipeline that did not call ``reindex``)."""
+    with store.engine.connect() as conn:
+        has_stories = conn.scalar(select(StoryRow.id).limit(1)) is not None
+        has_cards = conn.scalar(select(story_cards.c.story_id).limit(1)) is not None
+    return has_stories and not has_cards
 
 
 def _story_batches(store: Store, batch: int) -> Iterator[list[StoryRow]]:
     last = ""
     while True:
         with Session(store.engine) as s:
-            rows = list(s.scalars(select(StoryRow).where(StoryRow.id > last)
-                                  .order_by(StoryRow.id).limit(batch)))
+            rows = list(
+                s.scalars(
+                    select(StoryRow).where(StoryRow.id > last).order_by(StoryRow.id).limit(batch)
+                )
+            )
             s.expunge_all()
         if not rows:
             return
@@ -172,38 +233,74 @@ def _index_story(row: StoryRow, glossary: Any, threshold: float, out: IndexRows)
     articles = [a for a in data.get("articles") or [] if isinstance(a, dict)]
     outlets = list(dict.fromkeys(a.get("outlet") for a in articles if a.get("outlet")))
     scores = data.get("scores") or {}
-    out.cards.append(dict(
-        story_id=row.id, status=row.status, impact=row.impact, sentiment=row.sentiment,
-        action=int(row.impact is not None and row.impact >= threshold),
-        tier=(scores.get("sentiment") or {}).get("label") or None,
-        last_seen=last_seen, first_seen=_aware(row.first_seen), week=week, title=headline,
-        label=data.get("label") or "", summary=takeaways[0] if takeaways else "",
-        sources=row.independent_sources or 0, articles=row.article_count or 0,
-        outlets=",".join(outlets[:8]),
-    ))
-    seen: set[tuple[str, str]] = set()
+    action = int(row.impact is not None and row.impact >= threshold)
+    # sort keys copied into the entity/outlet rows (see migration 0002)
+    keys = dict(action=action, last_seen=last_seen, day=day)
+    status = dict(status=row.status)  # trends and entity pages count listed stories only
+    out.cards.append(
+        dict(
+            story_id=row.id,
+            status=row.status,
+            impact=row.impact,
+            sentiment=row.sentiment,
+            action=action,
+            tier=(scores.get("sentiment") or {}).get("label") or None,
+            last_seen=last_seen,
+            first_seen=_aware(row.first_seen),
+            week=week,
+            title=headline,
+            label=data.get("label") or "",
+            summary=takeaways[0] if takeaways else "",
+            sources=row.independent_sources or 0,
+            articles=row.article_count or 0,
+            outlets=",".join(outlets[:8]),
+        )
+    )
+    # One row per (story, name) so a filtered listing never repeats a story; a name that
+    # is both a tagged entity and a glossary term keeps its entity type.
+    seen: set[str] = set()
     for ent in data.get("entities") or []:
-        name, kind = str(ent.get("name") or "").strip(), str(ent.get("type") or "MISC")
-        if name and (name, kind) not in seen:
-            seen.add((name, kind))
-            out.entities.append(dict(story_id=row.id, name=name[:255], type=kind[:32],
-                                     mentions=int(ent.get("count") or 1), day=day, week=week))
+        name, kind = str(ent.get("name") or "").strip()[:255], str(ent.get("type") or "MISC")
+        if name and name not in seen:
+            seen.add(name)
+            out.entities.append(
+                dict(
+                    story_id=row.id,
+                    name=name,
+                    type=kind[:32],
+                    mentions=int(ent.get("count") or 1),
+                    week=week,
+                    **keys,
+                    **status,
+                )
+            )
     facts = _texts(data.get("key_facts") or [])
     analysis = [s for sec in data.get("analysis") or [] for s in _texts(sec.get("sentences", []))]
     story_text = "\n".join([headline, *takeaways, *facts, *analysis])
-    for term in sorted(glossary.term_names(story_text)):
-        out.entities.append(dict(story_id=row.id, name=term, type=TOPIC, mentions=1,
-                                 day=day, week=week))
-    _index_outlets(row.id, data, articles, day, out)
-    out.search.append(dict(
-        story_id=row.id, headline=headline,
-        body="\n".join([*takeaways, *facts, *(a.get("title") or "" for a in articles),
-                        *(e.get("name") or "" for e in data.get("entities") or [])]),
-    ))
+    for term in sorted(glossary.term_names(story_text) - seen):
+        out.entities.append(
+            dict(story_id=row.id, name=term, type=TOPIC, mentions=1, week=week, **keys, **status)
+        )
+    _index_outlets(row.id, data, articles, keys, out)
+    out.search.append(
+        dict(
+            story_id=row.id,
+            headline=headline,
+            body="\n".join(
+                [
+                    *takeaways,
+                    *facts,
+                    *(a.get("title") or "" for a in articles),
+                    *(e.get("name") or "" for e in data.get("entities") or []),
+                ]
+            ),
+        )
+    )
 
 
-def _index_outlets(story_id: str, data: dict, articles: list[dict], day: date,
-                   out: IndexRows) -> None:
+def _index_outlets(
+    story_id: str, data: dict, articles: list[dict], keys: dict, out: IndexRows
+) -> None:
     earliest: dict[str, str] = {}
     for a in articles:
         domain, when = a.get("outlet"), str(a.get("published") or "")
@@ -215,11 +312,21 @@ def _index_outlets(story_id: str, data: dict, articles: list[dict], day: date,
     first = min(dated) if dated else None
     origins = data.get("origins") or []
     # "only source": the story has one independent origin and this outlet is in it
-    sole = set(origins[0].get("outlets") or []) if len(origins) == 1 else (
-        set(earliest) if len(earliest) == 1 else set())
+    sole = (
+        set(origins[0].get("outlets") or [])
+        if len(origins) == 1
+        else (set(earliest) if len(earliest) == 1 else set())
+    )
     for domain, when in earliest.items():
-        out.outlets.append(dict(story_id=story_id, domain=domain[:255], day=day,
-                                is_first=bool(first and when == first), is_only=domain in sole))
+        out.outlets.append(
+            dict(
+                story_id=story_id,
+                domain=domain[:255],
+                **keys,
+                is_first=bool(first and when == first),
+                is_only=domain in sole,
+            )
+        )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -248,22 +355,38 @@ def _card(row: Any) -> dict[str, Any]:
 
 
 def cards(store: Store, flt: CardFilter, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-    """Story cards, action items first, then newest first (walks ix_story_cards_home)."""
+    """Story cards, action items first, then newest first.
+
+    Each variant is one ordered index walk stopped by the LIMIT: the home index, the tier
+    index, or, with an entity or outlet filter, that table's (name, action, last_seen)
+    index joined to the cards by primary key.
+    """
     c = story_cards.c
-    q = select(*(c[name] for name in CARD_COLUMNS)).where(c.status.in_(flt.statuses))
+    q = select(*(c[name] for name in CARD_COLUMNS))
+    driver = None
+    if flt.entity:
+        driver = story_entities.c
+        q = q.select_from(story_entities.join(story_cards, c.story_id == driver.story_id))
+        q = q.where(driver.name == flt.entity)
+    elif flt.outlet:
+        driver = story_outlets.c
+        q = q.select_from(story_outlets.join(story_cards, c.story_id == driver.story_id))
+        q = q.where(driver.domain == flt.outlet)
+    if flt.entity and flt.outlet:
+        q = q.where(
+            c.story_id.in_(
+                select(story_outlets.c.story_id).where(story_outlets.c.domain == flt.outlet)
+            )
+        )
+    q = q.where(c.status.in_(flt.statuses))
     if flt.min_impact is not None:
         q = q.where(c.impact >= flt.min_impact)
     if flt.tier:
         q = q.where(c.tier == flt.tier)
     if flt.action_only:
         q = q.where(c.action == 1)
-    if flt.entity:
-        q = q.where(c.story_id.in_(select(story_entities.c.story_id)
-                                   .where(story_entities.c.name == flt.entity)))
-    if flt.outlet:
-        q = q.where(c.story_id.in_(select(story_outlets.c.story_id)
-                                   .where(story_outlets.c.domain == flt.outlet)))
-    q = q.order_by(c.action.desc(), c.last_seen.desc(), c.story_id.desc())
+    keys = driver if driver is not None else c
+    q = q.order_by(keys.action.desc(), keys.last_seen.desc(), keys.story_id.desc())
     with store.engine.connect() as conn:
         return [_card(r) for r in conn.execute(q.limit(limit).offset(offset))]
 
@@ -278,25 +401,36 @@ def cards_by_ids(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
 def story_for_article(store: Store, article_id: int) -> StoryRow | None:
     """The story an article belongs to (story_articles has one row per article)."""
     with Session(store.engine) as s:
-        sid = s.scalar(select(StoryArticleRow.story_id)
-                       .where(StoryArticleRow.article_id == article_id))
+        sid = s.scalar(
+            select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id)
+        )
     return store.story(sid) if sid else None
 
 
 def outlet_info(store: Store, domain: str) -> dict[str, Any] | None:
     with store.engine.connect() as conn:
-        row = conn.execute(select(OutletRow.id, OutletRow.domain, OutletRow.name,
-                                  OutletRow.owner, OutletRow.country, OutletRow.kind)
-                           .where(OutletRow.domain == domain)).first()
+        row = conn.execute(
+            select(
+                OutletRow.id,
+                OutletRow.domain,
+                OutletRow.name,
+                OutletRow.owner,
+                OutletRow.country,
+                OutletRow.kind,
+            ).where(OutletRow.domain == domain)
+        ).first()
     return dict(row._mapping) if row else None
 
 
 def outlet_articles(store: Store, outlet_id: int, limit: int = 50) -> list[dict[str, Any]]:
     a = ArticleRow
     with store.engine.connect() as conn:
-        rows = conn.execute(select(a.id, a.title, a.url, a.published)
-                            .where(a.outlet_id == outlet_id)
-                            .order_by(a.published.desc(), a.id.desc()).limit(limit))
+        rows = conn.execute(
+            select(a.id, a.title, a.url, a.published)
+            .where(a.outlet_id == outlet_id)
+            .order_by(a.published.desc(), a.id.desc())
+            .limit(limit)
+        )
         return [dict(r._mapping, published=_aware(r.published)) for r in rows]
 
 
@@ -305,35 +439,41 @@ def outlet_stats(store: Store, domain: str) -> dict[str, int]:
     o = story_outlets.c
     with store.engine.connect() as conn:
         row = conn.execute(
-            select(func.count(), func.sum(cast(o.is_first, Integer)),
-                   func.sum(cast(o.is_only, Integer))).where(o.domain == domain)
+            select(
+                func.count(),
+                func.sum(cast(o.is_first, Integer)),
+                func.sum(cast(o.is_only, Integer)),
+            ).where(o.domain == domain)
         ).first()
     return {"stories": row[0] or 0, "first": row[1] or 0, "only": row[2] or 0}
 
 
-def entity_types(store: Store, name: str) -> list[str]:
+def entity_types(store: Store, name: str, statuses: tuple[str, ...]) -> list[str]:
+    """The types a name has in listed stories (empty: no such published entity)."""
     e = story_entities.c
+    q = select(e.type).where(e.name == name, e.status.in_(statuses))
     with store.engine.connect() as conn:
-        return list(conn.scalars(select(e.type).where(e.name == name).group_by(e.type)
-                                 .order_by(func.count().desc())))
+        return list(conn.scalars(q.group_by(e.type).order_by(func.count().desc())))
 
 
-def entity_story_ids(store: Store, name: str, limit: int) -> list[str]:
-    e, c = story_entities.c, story_cards.c
-    with store.engine.connect() as conn:
-        return list(conn.scalars(
-            select(c.story_id).join(story_entities, e.story_id == c.story_id)
-            .where(e.name == name).group_by(c.story_id, c.last_seen)
-            .order_by(c.last_seen.desc()).limit(limit)))
-
-
-def weekly_counts(store: Store, names: list[str], kind: str | None = None,
-                  since: date | None = None) -> dict[str, dict[date, int]]:
-    """Stories mentioning each name, per week."""
+def _kind(q: Any, topics: bool | None) -> Any:
     e = story_entities.c
-    q = select(e.name, e.week, func.count(func.distinct(e.story_id))).where(e.name.in_(names))
-    if kind:
-        q = q.where(e.type == kind) if kind == TOPIC else q.where(e.type != TOPIC)
+    if topics is None:
+        return q
+    return q.where(e.type == TOPIC) if topics else q.where(e.type != TOPIC)
+
+
+def weekly_counts(
+    store: Store,
+    names: list[str],
+    statuses: tuple[str, ...],
+    topics: bool | None = None,
+    since: date | None = None,
+) -> dict[str, dict[date, int]]:
+    """Listed stories mentioning each name, per week."""
+    e = story_entities.c
+    q = select(e.name, e.week, func.count()).where(e.name.in_(names), e.status.in_(statuses))
+    q = _kind(q, topics)
     if since:
         q = q.where(e.week >= since)
     out: dict[str, dict[date, int]] = {n: {} for n in names}
@@ -343,11 +483,12 @@ def weekly_counts(store: Store, names: list[str], kind: str | None = None,
     return out
 
 
-def top_names(store: Store, topics: bool, since: date | None, limit: int) -> list[str]:
-    """Most-mentioned entities (or topics) since a week, by number of stories."""
+def top_names(
+    store: Store, statuses: tuple[str, ...], topics: bool, since: date | None, limit: int
+) -> list[str]:
+    """Most-mentioned entities (or topics) since a week, by number of listed stories."""
     e = story_entities.c
-    q = select(e.name, func.count(func.distinct(e.story_id)).label("n"))
-    q = q.where(e.type == TOPIC) if topics else q.where(e.type != TOPIC)
+    q = _kind(select(e.name, func.count().label("n")).where(e.status.in_(statuses)), topics)
     if since:
         q = q.where(e.week >= since)
     q = q.group_by(e.name).order_by(text("n DESC"), e.name).limit(limit)
@@ -355,28 +496,40 @@ def top_names(store: Store, topics: bool, since: date | None, limit: int) -> lis
         return [name for name, _ in conn.execute(q)]
 
 
-def counts_between(store: Store, topics: bool, start: date, end: date) -> dict[str, int]:
-    """Stories per name with week in [start, end)."""
+def counts_between(
+    store: Store, statuses: tuple[str, ...], topics: bool, start: date, end: date
+) -> dict[str, int]:
+    """Listed stories per name with week in [start, end)."""
     e = story_entities.c
-    q = select(e.name, func.count(func.distinct(e.story_id))).where(
-        and_(e.week >= start, e.week < end))
-    q = q.where(e.type == TOPIC) if topics else q.where(e.type != TOPIC)
+    q = select(e.name, func.count()).where(
+        and_(e.week >= start, e.week < end), e.status.in_(statuses)
+    )
     with store.engine.connect() as conn:
-        return dict(conn.execute(q.group_by(e.name)).all())
+        return dict(conn.execute(_kind(q, topics).group_by(e.name)).all())
 
 
-def weekly_scores(store: Store, statuses: tuple[str, ...],
-                  since: date | None = None) -> list[dict[str, Any]]:
+def weekly_scores(
+    store: Store, statuses: tuple[str, ...], since: date | None = None
+) -> list[dict[str, Any]]:
     """Per week: stories, mean sentiment, mean impact, action items."""
     c = story_cards.c
-    q = select(c.week, func.count(), func.avg(c.sentiment), func.avg(c.impact),
-               func.sum(c.action)).where(c.status.in_(statuses))
+    q = select(
+        c.week, func.count(), func.avg(c.sentiment), func.avg(c.impact), func.sum(c.action)
+    ).where(c.status.in_(statuses))
     if since:
         q = q.where(c.week >= since)
     with store.engine.connect() as conn:
         rows = conn.execute(q.group_by(c.week).order_by(c.week)).all()
-    return [{"week": _as_date(w), "stories": n, "sentiment": _round(s), "impact": _round(i),
-             "action_items": int(a or 0)} for w, n, s, i, a in rows]
+    return [
+        {
+            "week": _as_date(w),
+            "stories": n,
+            "sentiment": _round(s),
+            "impact": _round(i),
+            "action_items": int(a or 0),
+        }
+        for w, n, s, i, a in rows
+    ]
 
 
 def latest_week(store: Store) -> date | None:
@@ -385,10 +538,11 @@ def latest_week(store: Store) -> date | None:
     return _as_date(week) if week else None
 
 
-def all_names(store: Store) -> list[str]:
+def all_names(store: Store, statuses: tuple[str, ...]) -> list[str]:
+    e = story_entities.c
+    q = select(e.name).where(e.status.in_(statuses)).distinct().order_by(e.name)
     with store.engine.connect() as conn:
-        return list(conn.scalars(select(story_entities.c.name).distinct()
-                                 .order_by(story_entities.c.name)))
+        return list(conn.scalars(q))
 
 
 def all_story_ids(store: Store, statuses: tuple[str, ...] | None = None) -> list[str]:
@@ -401,8 +555,11 @@ def all_story_ids(store: Store, statuses: tuple[str, ...] | None = None) -> list
 
 def notified(store: Store, story_ids: list[str]) -> set[str]:
     with store.engine.connect() as conn:
-        return set(conn.scalars(select(notified_items.c.story_id)
-                                .where(notified_items.c.story_id.in_(story_ids))))
+        return set(
+            conn.scalars(
+                select(notified_items.c.story_id).where(notified_items.c.story_id.in_(story_ids))
+            )
+        )
 
 
 def mark_notified(store: Store, story_id: str) -> None:

@@ -123,9 +123,7 @@ class StoryArticleRow(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    story_id: Mapped[str] = mapped_column(
-        ForeignKey("stories.id", ondelete="CASCADE"), index=True
-    )
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
 
 
 class StoryMoveRow(Base):

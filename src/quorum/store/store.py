@@ -121,8 +121,13 @@ class Store:
 
     def upsert_outlet(self, outlet: Outlet) -> int:
         """Store an outlet (registry data wins over an earlier on-the-fly record)."""
-        values = dict(domain=outlet.domain, name=outlet.name, owner=outlet.owner,
-                      country=outlet.country, kind=outlet.kind)
+        values = dict(
+            domain=outlet.domain,
+            name=outlet.name,
+            owner=outlet.owner,
+            country=outlet.country,
+            kind=outlet.kind,
+        )
         stmt = self._insert(OutletRow).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["domain"],
@@ -147,8 +152,13 @@ class Store:
     def save_feed_state(self, url: str, result: FetchResult) -> None:
         """Remember ETag/Last-Modified; called only after every item of the feed is stored,
         so that a crash in between makes the next poll fetch the feed in full again."""
-        values = dict(url=url, etag=result.etag, last_modified=result.last_modified,
-                      last_polled=_utcnow(), last_reason=result.reason)
+        values = dict(
+            url=url,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            last_polled=_utcnow(),
+            last_reason=result.reason,
+        )
         stmt = self._insert(FeedRow).values(**values)
         update = {k: v for k, v in values.items() if k != "url"}
         if result.reason == "not_modified":  # keep the validators we already had
@@ -187,8 +197,9 @@ class Store:
     def add_articles(self, items: Sequence[NewArticle]) -> list[AddResult]:
         """Store several articles in one transaction (bulk dumps); same rules as above."""
         outlet_ids = {
-            it.article.outlet: self._outlet_id(it.outlet or Outlet(it.article.outlet,
-                                                                   it.article.outlet))
+            it.article.outlet: self._outlet_id(
+                it.outlet or Outlet(it.article.outlet, it.article.outlet)
+            )
             for it in items
         }
         table = ArticleRow.__table__
@@ -198,10 +209,19 @@ class Store:
                 a, beat = it.article, it.beat
                 outlet_id = outlet_ids[a.outlet]
                 values = dict(
-                    url=a.url, content_hash=a.content_hash, outlet_id=outlet_id,
-                    title=a.title, text=a.text, author=a.author, language=a.language,
-                    published=a.published, fetched=_utcnow(), via=a.via,
-                    source_id=a.source_id, feed_url=a.feed_url, reprint_of=a.reprint_of,
+                    url=a.url,
+                    content_hash=a.content_hash,
+                    outlet_id=outlet_id,
+                    title=a.title,
+                    text=a.text,
+                    author=a.author,
+                    language=a.language,
+                    published=a.published,
+                    fetched=_utcnow(),
+                    via=a.via,
+                    source_id=a.source_id,
+                    feed_url=a.feed_url,
+                    reprint_of=a.reprint_of,
                     extra=a.extra or {},
                     raw_html=zlib.compress(it.raw_html, 6) if it.raw_html else None,
                     in_beat=beat.in_beat if beat else None,
@@ -213,11 +233,15 @@ class Store:
                 if inserted is not None:
                     results.append(AddResult(inserted, True))
                     continue
-                existing = conn.execute(select(table.c.id).where(
-                    (table.c.url == a.url)
-                    | ((table.c.content_hash == a.content_hash)
-                       & (table.c.outlet_id == outlet_id))
-                )).scalar()
+                existing = conn.execute(
+                    select(table.c.id).where(
+                        (table.c.url == a.url)
+                        | (
+                            (table.c.content_hash == a.content_hash)
+                            & (table.c.outlet_id == outlet_id)
+                        )
+                    )
+                ).scalar()
                 results.append(AddResult(existing, False))
         return results
 
@@ -235,17 +259,22 @@ class Store:
             blob = s.scalar(select(ArticleRow.raw_html).where(ArticleRow.id == article_id))
             return zlib.decompress(blob) if blob else None
 
-    def articles(self, ids: Iterable[int] | None = None, batch: int = 1000,
-                 in_beat: bool | None = None) -> Iterator[Article]:
+    def articles(
+        self, ids: Iterable[int] | None = None, batch: int = 1000, in_beat: bool | None = None
+    ) -> Iterator[Article]:
         """Stored articles in arrival order (by id), streamed in batches; ``in_beat``
         keeps only articles the beat filter put in (True) or out (False)."""
         last = 0
         wanted = sorted(set(ids)) if ids is not None else None
         while True:
             with Session(self.engine) as s:
-                q = (select(ArticleRow, OutletRow.domain)
-                     .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-                     .where(ArticleRow.id > last).order_by(ArticleRow.id).limit(batch))
+                q = (
+                    select(ArticleRow, OutletRow.domain)
+                    .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+                    .where(ArticleRow.id > last)
+                    .order_by(ArticleRow.id)
+                    .limit(batch)
+                )
                 if wanted is not None:
                     q = q.where(ArticleRow.id.in_(wanted))
                 if in_beat is not None:
@@ -259,9 +288,11 @@ class Store:
 
     def article(self, article_id: int) -> Article | None:
         with Session(self.engine) as s:
-            got = s.execute(select(ArticleRow, OutletRow.domain)
-                            .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
-                            .where(ArticleRow.id == article_id)).first()
+            got = s.execute(
+                select(ArticleRow, OutletRow.domain)
+                .join(OutletRow, OutletRow.id == ArticleRow.outlet_id)
+                .where(ArticleRow.id == article_id)
+            ).first()
             return _article(*got) if got else None
 
     def beat_of(self, article_id: int) -> bool | None:
@@ -280,18 +311,47 @@ class Store:
     # --- fetch log -------------------------------------------------------------------------
 
     def log_fetch(self, run_id: str, kind: str, result: FetchResult) -> None:
-        self.log(run_id, kind, result.url, ok=result.ok, reason=result.reason,
-                 status=result.status, detail=result.detail, elapsed=result.elapsed)
+        self.log(
+            run_id,
+            kind,
+            result.url,
+            ok=result.ok,
+            reason=result.reason,
+            status=result.status,
+            detail=result.detail,
+            elapsed=result.elapsed,
+        )
 
-    def log(self, run_id: str, kind: str, url: str, *, ok: bool, reason: str,
-            status: int | None = None, detail: str = "", elapsed: float = 0.0) -> None:
+    def log(
+        self,
+        run_id: str,
+        kind: str,
+        url: str,
+        *,
+        ok: bool,
+        reason: str,
+        status: int | None = None,
+        detail: str = "",
+        elapsed: float = 0.0,
+    ) -> None:
         with Session(self.engine) as s, s.begin():
-            s.add(FetchLogRow(run_id=run_id, at=_utcnow(), url=url, kind=kind, ok=ok,
-                              reason=reason, status=status, detail=detail[:2000],
-                              elapsed=elapsed))
+            s.add(
+                FetchLogRow(
+                    run_id=run_id,
+                    at=_utcnow(),
+                    url=url,
+                    kind=kind,
+                    ok=ok,
+                    reason=reason,
+                    status=status,
+                    detail=detail[:2000],
+                    elapsed=elapsed,
+                )
+            )
 
-    def fetch_log(self, run_id: str | None = None, failures_only: bool = False,
-                  limit: int = 1000) -> list[FetchLogRow]:
+    def fetch_log(
+        self, run_id: str | None = None, failures_only: bool = False, limit: int = 1000
+    ) -> list[FetchLogRow]:
         with Session(self.engine) as s:
             q = select(FetchLogRow).order_by(FetchLogRow.id.desc()).limit(limit)
             if run_id:
@@ -310,15 +370,17 @@ class Store:
         """(kind, reason) -> count, for one run or the whole log."""
         with Session(self.engine) as s:
             q = select(FetchLogRow.kind, FetchLogRow.reason, func.count()).group_by(
-                FetchLogRow.kind, FetchLogRow.reason)
+                FetchLogRow.kind, FetchLogRow.reason
+            )
             if run_id:
                 q = q.where(FetchLogRow.run_id == run_id)
             return {(k, r): n for k, r, n in s.execute(q)}
 
     # --- stories -----------------------------------------------------------------------------
 
-    def replace_stories(self, stories: list[dict[str, Any]],
-                        moves: Iterable[dict[str, Any]] = ()) -> None:
+    def replace_stories(
+        self, stories: list[dict[str, Any]], moves: Iterable[dict[str, Any]] = ()
+    ) -> None:
         """Write the full set of stories in one transaction.
 
         Story assembly replays every article in arrival order, so the stories it produces
@@ -329,13 +391,21 @@ class Store:
             s.execute(delete(StoryArticleRow))
             s.execute(delete(StoryRow))
             for st in stories:
-                s.add(StoryRow(
-                    id=st["id"], title=st["title"], first_seen=st.get("first_seen"),
-                    last_seen=st.get("last_seen"), article_count=len(st["article_ids"]),
-                    independent_sources=st.get("independent_sources", 0),
-                    status=st.get("status", "new"), impact=st.get("impact"),
-                    sentiment=st.get("sentiment"), data=st.get("data", {}), updated=now,
-                ))
+                s.add(
+                    StoryRow(
+                        id=st["id"],
+                        title=st["title"],
+                        first_seen=st.get("first_seen"),
+                        last_seen=st.get("last_seen"),
+                        article_count=len(st["article_ids"]),
+                        independent_sources=st.get("independent_sources", 0),
+                        status=st.get("status", "new"),
+                        impact=st.get("impact"),
+                        sentiment=st.get("sentiment"),
+                        data=st.get("data", {}),
+                        updated=now,
+                    )
+                )
             s.flush()
             for st in stories:
                 for aid in st["article_ids"]:
@@ -343,8 +413,9 @@ class Store:
             for mv in moves:
                 s.add(StoryMoveRow(at=now, **mv))
 
-    def stories(self, limit: int | None = None, offset: int = 0,
-                status: str | None = None) -> list[StoryRow]:
+    def stories(
+        self, limit: int | None = None, offset: int = 0, status: str | None = None
+    ) -> list[StoryRow]:
         with Session(self.engine) as s:
             q = select(StoryRow).order_by(StoryRow.last_seen.desc().nulls_last(), StoryRow.id)
             if status:
@@ -365,9 +436,13 @@ class Store:
 
     def story_article_ids(self, story_id: str) -> list[int]:
         with Session(self.engine) as s:
-            return list(s.scalars(select(StoryArticleRow.article_id)
-                                  .where(StoryArticleRow.story_id == story_id)
-                                  .order_by(StoryArticleRow.article_id)))
+            return list(
+                s.scalars(
+                    select(StoryArticleRow.article_id)
+                    .where(StoryArticleRow.story_id == story_id)
+                    .order_by(StoryArticleRow.article_id)
+                )
+            )
 
     def story_of_articles(self) -> dict[int, str]:
         """article id -> story id, as currently stored."""
@@ -390,10 +465,19 @@ def _aware_story(row: StoryRow) -> StoryRow:
 
 def _article(row: ArticleRow, domain: str) -> Article:
     return Article(
-        url=row.url, title=row.title, text=row.text, outlet=domain,
-        published=_aware(row.published), author=row.author, language=row.language,
-        via=row.via, source_id=row.source_id, feed_url=row.feed_url,
-        reprint_of=row.reprint_of, extra=dict(row.extra or {}), id=row.id,
+        url=row.url,
+        title=row.title,
+        text=row.text,
+        outlet=domain,
+        published=_aware(row.published),
+        author=row.author,
+        language=row.language,
+        via=row.via,
+        source_id=row.source_id,
+        feed_url=row.feed_url,
+        reprint_of=row.reprint_of,
+        extra=dict(row.extra or {}),
+        id=row.id,
     )
 
 

@@ -1,0 +1,165 @@
+"""Train the classical NER tagger shipped in ``src/quorum/data/ner/tagger.npz``.
+
+An averaged perceptron (Collins 2002; greedy decoding as in Honnibal's tagger) over the
+hand features of ``quorum.enrich.entities.token_features``, trained on the CoNLL-2003 TRAIN
+split. Only learned weights are written, never the data (Reuters text is research use only).
+
+    python tools/train_ner.py /work/shared/data/ner/conll2003-train.jsonl \
+        --dev /work/shared/data/ner/conll2003-validation.jsonl
+
+The feature list is pruned to features seen at least ``--min-count`` times, and weights are
+stored as float16: the file stays small and the loss of precision does not change a tag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from quorum.enrich.entities import (
+    BOUNDARY,
+    PerceptronTagger,
+    history_features,
+    is_caps_sentence,
+    token_features,
+)
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "quorum" / "data" / "ner" / "tagger.npz"
+
+
+def read(path: Path) -> list[tuple[list[str], list[str]]]:
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["tokens"] and row["tokens"][0] != "-DOCSTART-":
+                rows.append((row["tokens"], row["ner_tags"]))
+    return rows
+
+
+class Averaged:
+    """Weights with running totals, so the averaged weights come out at the end."""
+
+    def __init__(self, classes: list[str]) -> None:
+        self.classes = classes
+        self.w: dict[str, dict[str, float]] = defaultdict(dict)
+        self.totals: dict[tuple[str, str], float] = defaultdict(float)
+        self.stamps: dict[tuple[str, str], int] = defaultdict(int)
+        self.i = 0
+
+    def predict(self, feats: list[str]) -> str:
+        scores = dict.fromkeys(self.classes, 0.0)
+        for f in feats:
+            for c, v in self.w.get(f, {}).items():
+                scores[c] += v
+        return max(self.classes, key=lambda c: (scores[c], c))
+
+    def update(self, truth: str, guess: str, feats: list[str]) -> None:
+        self.i += 1
+        if truth == guess:
+            return
+        for f in feats:
+            row = self.w[f]
+            for c, delta in ((truth, 1.0), (guess, -1.0)):
+                key = (f, c)
+                old = row.get(c, 0.0)
+                self.totals[key] += (self.i - self.stamps[key]) * old
+                self.stamps[key] = self.i
+                row[c] = old + delta
+
+    def averaged(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for f, row in self.w.items():
+            for c, v in row.items():
+                key = (f, c)
+                total = self.totals[key] + (self.i - self.stamps[key]) * v
+                avg = total / max(self.i, 1)
+                if abs(avg) > 1e-4:
+                    out.setdefault(f, {})[c] = avg
+        return out
+
+
+def static_features(rows):
+    out = []
+    for words, _ in rows:
+        caps = is_caps_sentence(words)
+        out.append([token_features(words, i, caps) for i in range(len(words))])
+    return out
+
+
+def train(rows, epochs: int, seed: int) -> Averaged:
+    classes = sorted({t for _, tags in rows for t in tags})
+    model = Averaged(classes)
+    feats = static_features(rows)
+    order = list(range(len(rows)))
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        wrong = total = 0
+        for n in order:
+            words, tags = rows[n]
+            prev, prev2 = BOUNDARY, BOUNDARY
+            for i, word in enumerate(words):
+                f = feats[n][i] + history_features(word, prev, prev2)
+                guess = model.predict(f)
+                model.update(tags[i], guess, f)
+                wrong += guess != tags[i]
+                total += 1
+                # Train on the model's own history, as at run time (greedy decoding).
+                prev2, prev = prev, guess
+        print(f"epoch {epoch + 1}: token error {wrong / total:.4f}", file=sys.stderr)
+    return model
+
+
+def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
+    weights = model.averaged()
+    keep = sorted(f for f in weights if counts[f] >= min_count or f.startswith("t-"))
+    matrix = np.zeros((len(keep), len(model.classes)), dtype=np.float16)
+    col = {c: k for k, c in enumerate(model.classes)}
+    for r, f in enumerate(keep):
+        for c, v in weights[f].items():
+            matrix[r, col[c]] = v
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        features=np.frombuffer("\n".join(keep).encode("utf-8"), dtype=np.uint8),
+        classes=np.frombuffer("\n".join(model.classes).encode("utf-8"), dtype=np.uint8),
+        weights=matrix,
+    )
+    return len(keep)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("train", type=Path)
+    parser.add_argument("--dev", type=Path)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--min-count", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    rows = read(args.train)
+    counts: Counter = Counter()
+    for sent in static_features(rows):
+        for fs in sent:
+            counts.update(fs)
+    model = train(rows, args.epochs, args.seed)
+    kept = save(model, counts, args.min_count, args.out)
+    print(f"wrote {args.out} ({kept} features, {args.out.stat().st_size} bytes)")
+    if args.dev:
+        from quorum.evaluation.ner import evaluate_tagger
+
+        tagger = PerceptronTagger.load(args.out)
+        dev = read(args.dev)
+        result = evaluate_tagger(tagger.tag, dev)
+        print(f"dev micro F1 {result.micro_f1:.4f}")
+
+
+if __name__ == "__main__":
+    main()
