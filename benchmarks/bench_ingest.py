@@ -4,8 +4,8 @@
 
 Prints articles/second and peak memory (the process's maximum resident set size before
 and after the ingest; tracemalloc is not used because it slows Python several-fold).
-The dump is synthetic: news-length texts drawn from a Zipf-distributed vocabulary, with dates, outlets and URLs, so the beat scorer, the
-canonicaliser and the store all do their real work.
+The dump is synthetic: news-length texts drawn from a Zipf-distributed vocabulary, with
+dates, outlets and URLs, so the beat scorer, the canonicaliser and the store do real work.
 """
 
 from __future__ import annotations
