@@ -34,7 +34,9 @@ class Models:
 
     @classmethod
     def load(cls, config: Config) -> Models:
-        return cls(EntityRecognizer.load(config), SentimentScorer.load(), load_rubric())
+        return cls(
+            EntityRecognizer.load(config), SentimentScorer.load(config=config), load_rubric()
+        )
 
 
 def _sources(ctx: StoryContext) -> list[SourceArticle]:

@@ -1,0 +1,1 @@
+"""Enrichers: entities, sentiment and other per-article annotations."""

@@ -1,0 +1,350 @@
+"""Five-tier sentiment for sentences, articles and stories, with the words that drove it.
+
+1. A sentence becomes TF-IDF word (1-2)-grams and character (2-5)-grams plus four lexicon
+   scores (VADER + ``data/sentiment/news_lexicon.tsv``); a multinomial logistic regression
+   trained on NewsMTSC (political news, sentiment towards a target, which is replaced by
+   the placeholder ``qtarget``) gives P(negative), P(neutral), P(positive). Weights:
+   ``data/sentiment/model.npz``, rebuilt by ``tools/train_sentiment.py``.
+2. Those probabilities are blended with the lexicon's: (1 - w) * P_model + w * P_lexicon,
+   where P_lexicon = (max(-c, 0), 1 - |c|, max(c, 0)) for VADER's compound c.
+3. Polarity = P(pos) - P(neg) of the blend, in [-1, 1]. The sentence's side is the
+   largest blended probability after adding ``neutral_bias`` to P(neutral); a polar
+   sentence is "very" when |polarity| >= ``strong``. Aggregates (articles, stories) have
+   only a polarity: they are cut at +/-``aggregate_neutral`` and +/-``strong``.
+   The numbers live in ``data/sentiment/tiers.json``; ``TIERS.md`` says how they were set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from quorum.records import Evidence, Score, Span
+from quorum.text import sentence_spans
+
+TIERS = ("very_negative", "negative", "neutral", "positive", "very_positive")
+CLASSES = ("negative", "neutral", "positive")
+TARGET_PLACEHOLDER = "qtarget"
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+# The analyzers are rebuilt from these parameters at load time; only the vocabularies and
+# IDF weights are stored, so the model file holds numbers and strings, never pickles.
+WORD_PARAMS: dict[str, Any] = {
+    "analyzer": "word",
+    "ngram_range": (1, 2),
+    "lowercase": True,
+    "token_pattern": _TOKEN.pattern,
+    "sublinear_tf": True,
+}
+CHAR_PARAMS: dict[str, Any] = {
+    "analyzer": "char_wb",
+    "ngram_range": (2, 5),
+    "lowercase": True,
+    "sublinear_tf": True,
+}
+
+
+def polarity_tier(polarity: float, neutral: float, strong: float) -> str:
+    """The tier of a polarity: neutral within +/-``neutral`` (inclusive, as SemEval's
+    +/-10), "very" from +/-``strong`` on (inclusive, as SemEval's -50)."""
+    if polarity <= -strong:
+        return "very_negative"
+    if polarity < -neutral:
+        return "negative"
+    if polarity <= neutral:
+        return "neutral"
+    if polarity < strong:
+        return "positive"
+    return "very_positive"
+
+
+@dataclass(frozen=True, slots=True)
+class TierCuts:
+    """How probabilities and polarities become tiers (see ``data/sentiment/TIERS.md``)."""
+
+    neutral_bias: float  # added to P(neutral) before picking the side
+    strong: float  # |polarity| from which a polar sentence is "very"
+    vader_weight: float  # share of the lexicon in the blended probabilities
+    aggregate_neutral: float = 0.1  # neutral band of article and story polarity
+
+    def blend(self, model: np.ndarray, compound: float) -> np.ndarray:
+        """Blend model probabilities with the lexicon's (both ordered as CLASSES)."""
+        lexicon = np.array([max(-compound, 0.0), 1.0 - abs(compound), max(compound, 0.0)])
+        return (1.0 - self.vader_weight) * np.asarray(model) + self.vader_weight * lexicon
+
+    def sentence_tier(self, blended: np.ndarray) -> str:
+        side = CLASSES[int(np.argmax(blended + np.array([0.0, self.neutral_bias, 0.0])))]
+        if side == "neutral":
+            return "neutral"
+        polarity = float(blended[2] - blended[0])
+        return f"very_{side}" if abs(polarity) >= self.strong else side
+
+    def aggregate_tier(self, polarity: float) -> str:
+        return polarity_tier(polarity, self.aggregate_neutral, self.strong)
+
+
+def coarse(tier: str) -> str:
+    """The three-class label of a tier (very_* fold into their side)."""
+    return tier.removeprefix("very_")
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSentiment:
+    """One sentence's polarity in [-1, 1], its tier, class probabilities and key words."""
+
+    polarity: float
+    tier: str
+    probabilities: dict[str, float] = field(default_factory=dict)  # blended, see module doc
+    words: tuple[tuple[str, float], ...] = ()  # (n-gram, signed contribution), strongest first
+
+
+def mark_target(
+    sentence: str, target: str | None, start: int | None = None, end: int | None = None
+) -> str:
+    """Replace the target mention by the placeholder the model was trained with."""
+    if not target:
+        return sentence
+    if start is None or end is None or sentence[start:end] != target:
+        found = sentence.lower().find(target.lower())
+        if found < 0:
+            return sentence
+        start, end = found, found + len(target)
+    return f"{sentence[:start]} {TARGET_PLACEHOLDER} {sentence[end:]}"
+
+
+def load_news_lexicon(path: Path | None = None) -> dict[str, float]:
+    """News-event words VADER lacks (``data/sentiment/news_lexicon.tsv``), word -> valence."""
+    if path is None:
+        text = (resources.files("quorum") / "data" / "sentiment" / "news_lexicon.tsv").read_text(
+            encoding="utf-8"
+        )
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    lexicon: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, value = line.partition("\t")
+        try:
+            lexicon[word.strip().lower()] = float(value)
+        except ValueError as exc:
+            raise ValueError(f"news lexicon: bad line {line!r}") from exc
+    return lexicon
+
+
+def news_vader(extra: dict[str, float] | None = None) -> SentimentIntensityAnalyzer:
+    """VADER with the news lexicon added (to this instance only)."""
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(load_news_lexicon() if extra is None else extra)
+    return analyzer
+
+
+class Featurizer:
+    """TF-IDF word and character n-grams plus VADER scores, from a stored vocabulary."""
+
+    def __init__(
+        self,
+        word_vocab: Sequence[str],
+        word_idf: np.ndarray,
+        char_vocab: Sequence[str],
+        char_idf: np.ndarray,
+        analyzer: SentimentIntensityAnalyzer | None = None,
+    ) -> None:
+        self.word_index = {t: i for i, t in enumerate(word_vocab)}
+        self.char_index = {t: i for i, t in enumerate(char_vocab)}
+        self.word_vocab = list(word_vocab)
+        self.word_idf = np.asarray(word_idf, dtype=np.float64)
+        self.char_idf = np.asarray(char_idf, dtype=np.float64)
+        self._word = TfidfVectorizer(**WORD_PARAMS).build_analyzer()
+        self._char = TfidfVectorizer(**CHAR_PARAMS).build_analyzer()
+        self._vader = analyzer or news_vader()
+
+    @property
+    def lexicon(self) -> dict[str, float]:
+        """Word -> valence (-4..4) of the lexicon in use (VADER's plus the news words)."""
+        return self._vader.lexicon
+
+    def vader(self, text: str) -> dict[str, float]:
+        return self._vader.polarity_scores(text)
+
+    def transform(self, text: str) -> Features:
+        """Sparse features of one text (the same scheme as sklearn's TfidfVectorizer)."""
+        w_idx, w_val = _tfidf(self._word(text), self.word_index, self.word_idf)
+        c_idx, c_val = _tfidf(self._char(text), self.char_index, self.char_idf)
+        v = self.vader(text.replace(TARGET_PLACEHOLDER, " "))
+        base = len(self.word_index) + len(self.char_index)
+        return Features(
+            indices=np.concatenate(
+                [w_idx, c_idx + len(self.word_index), np.arange(base, base + 4)]
+            ),
+            values=np.concatenate([w_val, c_val, [v["compound"], v["pos"], v["neg"], v["neu"]]]),
+            compound=v["compound"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Non-zero features of one text: column indices, values, and VADER's compound."""
+
+    indices: np.ndarray
+    values: np.ndarray
+    compound: float
+
+
+def _tfidf(grams: list[str], index: dict[str, int], idf: np.ndarray):
+    counts: dict[int, int] = {}
+    for g in grams:
+        k = index.get(g)
+        if k is not None:
+            counts[k] = counts.get(k, 0) + 1
+    idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    val = np.array([(1.0 + math.log(n)) * idf[k] for k, n in counts.items()])
+    norm = float(np.linalg.norm(val)) if len(val) else 0.0
+    return idx, (val / norm if norm else val)
+
+
+def _read_lines(array: np.ndarray) -> list[str]:
+    return bytes(array).decode("utf-8").split("\n")
+
+
+class SentimentScorer:
+    """Scores sentences, articles and stories on the five-tier scale."""
+
+    def __init__(
+        self,
+        featurizer: Featurizer,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        cuts: TierCuts,
+        evidence_count: int = 3,
+    ) -> None:
+        self.featurizer = featurizer
+        self.evidence_count = evidence_count
+        self.coef = np.asarray(coef, dtype=np.float64)  # (3, features), rows = CLASSES
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.cuts = cuts
+
+    @classmethod
+    def load(
+        cls, folder: Path | None = None, cuts: TierCuts | None = None, config: Any = None
+    ) -> SentimentScorer:
+        """Read ``model.npz`` and ``tiers.json`` (shipped, or from ``folder``)."""
+        base = Path(folder) if folder else None
+        ref = base if base else resources.files("quorum") / "data" / "sentiment"
+        model_ref, tiers_ref = ref / "model.npz", ref / "tiers.json"
+        if not model_ref.is_file():
+            raise FileNotFoundError(f"sentiment model not found: {model_ref}")
+        with resources.as_file(model_ref) as path, np.load(path, allow_pickle=False) as data:
+            featurizer = Featurizer(
+                _read_lines(data["word_vocab"]),
+                data["word_idf"],
+                _read_lines(data["char_vocab"]),
+                data["char_idf"],
+            )
+            coef, intercept = data["coef"], data["intercept"]
+        if cuts is None:
+            raw = json.loads(tiers_ref.read_text(encoding="utf-8"))
+            cuts = TierCuts(
+                raw["neutral_bias"], raw["strong"], raw["vader_weight"], raw["aggregate_neutral"]
+            )
+        evidence_count = int(getattr(config, "sentiment_evidence_sentences", 3))
+        return cls(featurizer, coef, intercept, cuts, evidence_count)
+
+    def probabilities(self, prepared: str) -> tuple[np.ndarray, Features]:
+        """Class probabilities and the features of an already target-marked text."""
+        x = self.featurizer.transform(prepared)
+        logits = self.coef[:, x.indices] @ x.values + self.intercept
+        p = np.exp(logits - logits.max())
+        return p / p.sum(), x
+
+    def score_sentence(self, text: str, target: str | None = None) -> SentenceSentiment:
+        """Sentiment of one sentence, towards ``target`` when one is named."""
+        if not text or not text.strip():
+            return SentenceSentiment(0.0, "neutral", dict.fromkeys(CLASSES, 1 / 3))
+        p, x = self.probabilities(mark_target(text, target))
+        blended = self.cuts.blend(p, x.compound)
+        polarity = float(np.clip(blended[2] - blended[0], -1.0, 1.0))
+        return SentenceSentiment(
+            polarity=round(polarity, 4),
+            tier=self.cuts.sentence_tier(blended),
+            probabilities={c: round(float(v), 4) for c, v in zip(CLASSES, blended, strict=True)},
+            words=self._key_words(text, x, polarity),
+        )
+
+    def _key_words(self, text: str, x: Features, polarity: float, top: int = 3) -> tuple:
+        """Words pushing the sentence the way it went, strongest first.
+
+        Two sources, each scaled by its share of the blend: the model's word n-grams
+        (TF-IDF value times the positive-minus-negative coefficient) and lexicon words
+        (valence / 4, VADER's scale). Character n-grams are left out: they explain nothing.
+        """
+        n = len(self.featurizer.word_vocab)
+        words = x.indices < n
+        idx, val = x.indices[words], x.values[words]
+        model_part = val * (self.coef[2, idx] - self.coef[0, idx])
+        share = self.cuts.vader_weight
+        found: dict[str, float] = {}
+        for k, value in zip(idx, model_part, strict=True):
+            found[self.featurizer.word_vocab[k]] = (1 - share) * float(value)
+        lexicon = self.featurizer.lexicon
+        for token in _TOKEN.findall(text.lower()):
+            if token in lexicon:
+                found[token] = found.get(token, 0.0) + share * lexicon[token] / 4.0
+        sign = 1.0 if polarity >= 0 else -1.0
+        ranked = sorted(found.items(), key=lambda item: -sign * item[1])[:top]
+        return tuple((w, round(v, 4)) for w, v in ranked if sign * v > 0)
+
+    def score_article(self, title: str, text: str, article_id: int | str = "") -> Score:
+        """Article sentiment: mean sentence polarity, the headline counting twice.
+
+        The headline sets the tone a reader takes away, hence its double weight; the
+        evidence is the sentences that pull hardest the article's way.
+        """
+        scored: list[tuple[SentenceSentiment, Span | None]] = []
+        weights: list[float] = []
+        if title and title.strip():
+            scored.append((self.score_sentence(title), None))
+            weights.append(2.0)
+        for start, end in sentence_spans(text or ""):
+            sentence = text[start:end]
+            scored.append((self.score_sentence(sentence), Span(article_id, start, end, sentence)))
+            weights.append(1.0)
+        if not scored:
+            return Score("sentiment", 0.0, "neutral", ())
+        polarity = float(np.average([s.polarity for s, _ in scored], weights=weights))
+        sign = 1.0 if polarity >= 0 else -1.0
+        ranked = sorted(scored, key=lambda item: -sign * item[0].polarity)
+        ranked = ranked[: self.evidence_count]
+        evidence = tuple(
+            Evidence(
+                factor="headline" if span is None else "sentence",
+                weight=s.polarity,
+                rule=f"{s.tier}; words: " + ", ".join(w for w, _ in s.words),
+                span=span,
+            )
+            for s, span in ranked
+            if s.polarity * sign > 0
+        )
+        return Score("sentiment", round(polarity, 4), self.cuts.aggregate_tier(polarity), evidence)
+
+    def score_story(self, article_scores: Sequence[Score]) -> Score:
+        """Story sentiment: the mean of its articles', with their strongest evidence."""
+        values = [s.value for s in article_scores if s.name == "sentiment"]
+        if not values:
+            return Score("sentiment", 0.0, "neutral", ())
+        polarity = float(np.mean(values))
+        sign = 1.0 if polarity >= 0 else -1.0
+        pool = [e for s in article_scores for e in s.evidence]
+        pool.sort(key=lambda e: -sign * e.weight)
+        evidence = tuple(e for e in pool[: self.evidence_count] if e.weight * sign > 0)
+        return Score("sentiment", round(polarity, 4), self.cuts.aggregate_tier(polarity), evidence)

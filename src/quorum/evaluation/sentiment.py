@@ -1,0 +1,148 @@
+"""Sentiment evaluation on NewsMTSC-style or SemEval-2007-style JSONL, beside VADER.
+
+The format is detected per file from the keys of its rows:
+
+- NewsMTSC: ``sentence``, ``target`` (+ ``target_start``/``target_end``), ``label`` in
+  negative/neutral/positive. Three-class figures only.
+- SemEval-2007 Affective Text: ``headline``, ``valence`` (-100..100), ``label_5``. Five tiers
+  (cut at +/-10 and +/-50) and three classes (the tiers folded: neutral is |valence| <= 10).
+
+The VADER baseline is measured in the same run: compound cut at +/-0.05 for three classes
+(VADER's own recommended cut) and at +/-0.05 / +/-0.5 for five tiers (the strong cut where
+VADER's compound saturates for one clearly emotive word).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from quorum.enrich.sentiment import CLASSES, TIERS, coarse, mark_target, polarity_tier
+
+log = logging.getLogger(__name__)
+
+# VADER's recommended +/-0.05 neutral band; 0.5 for "very", where one clearly emotive word
+# ("killed", "wins") already puts a short headline.
+VADER_NEUTRAL, VADER_STRONG = 0.05, 0.5
+HOLDOUT_SHARE = 10  # one row in ten of NewsMTSC train is held out from training
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledText:
+    """One evaluation row: the text (target marked), its 3-class label, its tier if known."""
+
+    text: str
+    target: str | None
+    label: str
+    tier: str | None = None
+    id: str = ""
+
+
+def in_holdout(row_id: str) -> bool:
+    """Deterministic hold-out split of NewsMTSC train by a hash of the row id."""
+    return int(hashlib.sha1(row_id.encode("utf-8")).hexdigest()[:8], 16) % HOLDOUT_SHARE == 0
+
+
+def tier_of_valence(valence: float) -> str:
+    """SemEval-2007's five tiers: cuts at +/-10 and +/-50 on the -100..100 valence."""
+    return polarity_tier(valence, 10.0, 50.0)
+
+
+def parse_row(row: dict) -> LabelledText | None:
+    """A row in either format, or None when it fits neither."""
+    if "sentence" in row and row.get("label") in CLASSES:
+        sentence = str(row["sentence"])
+        target = row.get("target")
+        text = mark_target(sentence, target, row.get("target_start"), row.get("target_end"))
+        return LabelledText(text, target, row["label"], None, str(row.get("id", "")))
+    if "headline" in row and ("label_5" in row or "valence" in row):
+        tier = row.get("label_5")
+        if tier not in TIERS:
+            tier = tier_of_valence(float(row["valence"]))
+        return LabelledText(str(row["headline"]), None, coarse(tier), tier, str(row.get("id", "")))
+    return None
+
+
+def read_rows(path: Path, holdout_only: bool = False) -> list[LabelledText]:
+    """Rows of a JSONL file; rows in neither format are logged and skipped."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                parsed = parse_row(json.loads(line))
+            except (json.JSONDecodeError, TypeError, ValueError, KeyError) as exc:
+                log.warning("%s:%d: skipped (%s)", path, n, exc)
+                continue
+            if parsed is None:
+                log.warning("%s:%d: skipped (neither NewsMTSC nor SemEval format)", path, n)
+                continue
+            if holdout_only and not in_holdout(parsed.id):
+                continue
+            rows.append(parsed)
+    return rows
+
+
+def macro_f1(gold: Sequence[str], guess: Sequence[str], labels: Sequence[str] = CLASSES) -> float:
+    """Unweighted mean of per-class F1 (a class absent from both counts as F1 0)."""
+    scores = []
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in zip(gold, guess, strict=True))
+        predicted = sum(p == label for p in guess)
+        actual = sum(g == label for g in gold)
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / actual if actual else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def tier_figures(gold: Sequence[str], guess: Sequence[str]) -> dict[str, float]:
+    """Five-tier accuracy and mean absolute tier distance (0..4)."""
+    pos = {t: k for k, t in enumerate(TIERS)}
+    pairs = list(zip(gold, guess, strict=True))
+    return {
+        "accuracy": sum(g == p for g, p in pairs) / len(pairs),
+        "mae": sum(abs(pos[g] - pos[p]) for g, p in pairs) / len(pairs),
+    }
+
+
+def evaluate(
+    rows: Sequence[LabelledText],
+    tier_fn: Callable[[LabelledText], str],
+    vader_fn: Callable[[str], float],
+) -> dict:
+    """Figures of a tier function and of VADER on the same rows, as one flat dict."""
+    if not rows:
+        raise ValueError("no usable rows")
+    guess = [tier_fn(r) for r in rows]
+    vader = [
+        polarity_tier(
+            vader_fn(r.text.replace("qtarget", r.target or "")), VADER_NEUTRAL, VADER_STRONG
+        )
+        for r in rows
+    ]
+    gold3 = [r.label for r in rows]
+    out: dict = {
+        "examples": len(rows),
+        "macro_f1_3class": round(macro_f1(gold3, [coarse(t) for t in guess]), 4),
+        "vader_macro_f1_3class": round(macro_f1(gold3, [coarse(t) for t in vader]), 4),
+        "tier_accuracy": None,
+        "tier_mae": None,
+        "vader_tier_accuracy": None,
+        "vader_tier_mae": None,
+    }
+    if all(r.tier for r in rows):
+        gold5 = [r.tier for r in rows]
+        ours, theirs = tier_figures(gold5, guess), tier_figures(gold5, vader)
+        out.update(
+            tier_accuracy=round(ours["accuracy"], 4),
+            tier_mae=round(ours["mae"], 4),
+            vader_tier_accuracy=round(theirs["accuracy"], 4),
+            vader_tier_mae=round(theirs["mae"], 4),
+        )
+    return out
