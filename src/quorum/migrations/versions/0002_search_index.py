@@ -45,7 +45,13 @@ def upgrade() -> None:
         sa.Column("outlets", sa.Text(), nullable=False, server_default=""),
     )
     op.create_index("ix_story_cards_home", "story_cards", ["action", "last_seen", "story_id"])
-    op.create_index("ix_story_cards_week", "story_cards", ["week"])
+    op.create_index(
+        "ix_story_cards_week", "story_cards", ["week", "status", "sentiment", "impact", "action"]
+    )
+    # the home page filtered by sentiment tier walks this one in display order
+    op.create_index(
+        "ix_story_cards_tier", "story_cards", ["tier", "action", "last_seen", "story_id"]
+    )
 
     op.create_table(
         "story_entities",
@@ -56,10 +62,21 @@ def upgrade() -> None:
         sa.Column("mentions", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("day", sa.Date()),
         sa.Column("week", sa.Date()),
+        sa.Column("status", sa.String(16), nullable=False),
+        # copies of the story's sort keys, so "stories about X" is one ordered index walk
+        sa.Column("action", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index("ix_story_entities_name", "story_entities", ["name", "story_id"])
+    op.create_index(
+        "ix_story_entities_name", "story_entities", ["name", "action", "last_seen", "story_id"]
+    )
     op.create_index("ix_story_entities_story", "story_entities", ["story_id"])
-    op.create_index("ix_story_entities_week", "story_entities", ["week", "name"])
+    # covering indexes for the trends and entity pages: counts per week come from the
+    # index alone, without touching the table rows
+    op.create_index("ix_story_entities_week", "story_entities", ["week", "status", "type", "name"])
+    op.create_index(
+        "ix_story_entities_name_week", "story_entities", ["name", "week", "status", "type"]
+    )
 
     op.create_table(
         "story_outlets",
@@ -69,8 +86,12 @@ def upgrade() -> None:
         sa.Column("day", sa.Date()),
         sa.Column("is_first", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("is_only", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("action", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index("ix_story_outlets_domain", "story_outlets", ["domain", "story_id"])
+    op.create_index(
+        "ix_story_outlets_domain", "story_outlets", ["domain", "action", "last_seen", "story_id"]
+    )
     op.create_index("ix_story_outlets_story", "story_outlets", ["story_id"])
 
     op.create_table(
