@@ -25,12 +25,12 @@ def commands_markdown() -> str:
     rows = ["| command | what it does |", "| --- | --- |"]
 
     def walk(cmd: click.Command, prefix: str) -> None:
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):  # a group (typer vendors its own click)
             for name in sorted(cmd.commands):
                 walk(cmd.commands[name], f"{prefix} {name}".strip())
             return
         params = " ".join(
-            p.human_readable_name.upper() if isinstance(p, click.Argument) else ""
+            (p.name or "").upper() if p.param_type_name == "argument" else ""
             for p in cmd.params
         ).strip()
         first = (cmd.help or "").strip().splitlines()[0] if cmd.help else ""

@@ -8,8 +8,8 @@ The steps, mirrored by ``# n.`` comments in ``build_stories``:
 3. run the enrichers (entities, claims, sentiment, impact, confidence, gate, page text) —
    a story whose articles did not change since the last build keeps its stored results;
 4. link each story to related earlier stories (the timeline);
-5. replace the stored stories in one transaction, log articles that changed story, and
-   refresh the search and entity index.
+5. replace the stored stories in one transaction, log articles that changed story,
+   refresh the search and entity index, and POST new action items to the webhooks.
 """
 
 from __future__ import annotations
@@ -185,6 +185,10 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
                 )
     store.replace_stories(rows, moves)
     _reindex(store)
+    if config.webhook_urls:
+        from quorum.web.webhooks import notify_action_items
+
+        notify_action_items(desk, rows)
     counts = {
         s: sum(1 for r in rows if r["status"] == s) for s in ("verified", "single_source", "held")
     }

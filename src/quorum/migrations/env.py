@@ -9,6 +9,12 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Autogenerate compares only the ORM schema: the search/entity index tables (and the
+    FTS5 shadow tables) are written by hand in their own migration, so never drop them."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine") or create_engine(
         config.get_main_option("sqlalchemy.url")
@@ -18,6 +24,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
+            include_object=include_object,
         )
         context.run_migrations()
 
