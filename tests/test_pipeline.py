@@ -129,6 +129,8 @@ def test_single_source_claims_are_never_key_facts(demo_db):
         for row in desk.store.stories():
             for fact in row.data["key_facts"]:
                 assert fact["sources"] >= 2
+            texts = [f["text"] for f in row.data["key_facts"]]
+            assert len(texts) == len(set(texts)), "a sentence is shown once"
 
 
 def test_disagreements_between_sources_are_flagged(demo_db, key):

@@ -48,6 +48,17 @@ def _claim_value(claim: Claim) -> str:
     return claim.span.text
 
 
+def _one_row_per_sentence(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One sentence can hold several facts (a count, a date, an actor): show it once, with
+    the widest support among them, so a page never repeats a sentence."""
+    by_text: dict[str, dict[str, Any]] = {}
+    for fact in facts:
+        kept = by_text.get(fact["text"])
+        if kept is None or fact["sources"] > kept["sources"]:
+            by_text[fact["text"]] = fact
+    return sorted(by_text.values(), key=lambda f: -f["sources"])
+
+
 def story_data(
     ctx: StoryContext,
     articles_meta: Sequence[Mapping[str, Any]],
@@ -94,6 +105,8 @@ def story_data(
                 "cited": [cited(c.span) for c in per_origin.values()],
             }
         )
+
+    key_facts = _one_row_per_sentence(key_facts)
 
     conflicts = []
     for conflict in r["claims"].conflicts:
