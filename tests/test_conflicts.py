@@ -3,9 +3,9 @@ copies inside one origin, and the conservative cases that must not conflict."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from pathlib import Path
+
+from claim_stories import story_items as story
 
 from quorum.enrich.align import (
     SourcedArticle,
@@ -15,23 +15,6 @@ from quorum.enrich.align import (
     group_claims,
 )
 from quorum.records import Article, Claim, Quantity, Span
-
-FIXTURES = Path(__file__).parent / "fixtures" / "claims" / "stories.json"
-
-
-def story(name: str) -> list[SourcedArticle]:
-    items = []
-    for a in json.loads(FIXTURES.read_text(encoding="utf-8"))[name]:
-        article = Article(
-            url=f"https://{a['outlet']}/{a['id']}",
-            title="",
-            text=a["text"],
-            outlet=a["outlet"],
-            published=datetime.fromisoformat(a["published"]),
-            id=a["id"],
-        )
-        items.append(SourcedArticle(article, a["origin"], a["outlet"]))
-    return items
 
 
 def by_subject(conflicts):

@@ -3,33 +3,13 @@ never key facts, single-source and contradicted claims never key facts."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from pathlib import Path
-
 import pytest
+from claim_stories import story_items
 
 from quorum.enrich.align import SourcedArticle, align_claims
 from quorum.gate import GateError, gate_story
 from quorum.records import Article, Origin, Story
 from quorum.settings import SETTINGS, Config
-
-FIXTURES = Path(__file__).parent / "fixtures" / "claims" / "stories.json"
-
-
-def story_items(name: str) -> list[SourcedArticle]:
-    items = []
-    for a in json.loads(FIXTURES.read_text(encoding="utf-8"))[name]:
-        article = Article(
-            url=f"https://{a['outlet']}/{a['id']}",
-            title="",
-            text=a["text"],
-            outlet=a["outlet"],
-            published=datetime.fromisoformat(a["published"]),
-            id=a["id"],
-        )
-        items.append(SourcedArticle(article, a["origin"], a["outlet"]))
-    return items
 
 
 def make_story(items: list[SourcedArticle]) -> Story:

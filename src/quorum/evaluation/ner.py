@@ -6,7 +6,6 @@ An entity counts as found only when its type and both boundaries match exactly. 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quorum.enrich.entities import bio_to_spans, fix_bio
+from quorum.evaluation.jsonl import SkipRow, read_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +64,16 @@ class NerResult:
 
 def read_conll_jsonl(path: Path) -> list[tuple[list[str], list[str]]]:
     """(tokens, tags) rows; malformed lines are logged and skipped."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                tokens, tags = row["tokens"], row["ner_tags"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                log.warning("%s:%d: skipped (%s)", path, n, exc)
-                continue
-            if len(tokens) != len(tags):
-                log.warning("%s:%d: skipped (tokens and tags differ in length)", path, n)
-                continue
-            if tokens and tokens[0] != "-DOCSTART-":
-                rows.append((list(tokens), list(tags)))
-    return rows
+    return list(read_jsonl(path, _conll_row))
+
+
+def _conll_row(row: dict) -> tuple[list[str], list[str]] | None:
+    tokens, tags = row["tokens"], row["ner_tags"]
+    if len(tokens) != len(tags):
+        raise SkipRow("tokens and tags differ in length")
+    if not tokens or tokens[0] == "-DOCSTART-":
+        return None
+    return list(tokens), list(tags)
 
 
 def evaluate_tagger(

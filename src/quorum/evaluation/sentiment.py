@@ -15,13 +15,13 @@ VADER's compound saturates for one clearly emotive word).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from quorum.enrich.sentiment import CLASSES, TIERS, coarse, mark_target, polarity_tier
+from quorum.evaluation.jsonl import SkipRow, read_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -69,23 +69,14 @@ def parse_row(row: dict) -> LabelledText | None:
 
 def read_rows(path: Path, holdout_only: bool = False) -> list[LabelledText]:
     """Rows of a JSONL file; rows in neither format are logged and skipped."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                parsed = parse_row(json.loads(line))
-            except (json.JSONDecodeError, TypeError, ValueError, KeyError) as exc:
-                log.warning("%s:%d: skipped (%s)", path, n, exc)
-                continue
-            if parsed is None:
-                log.warning("%s:%d: skipped (neither NewsMTSC nor SemEval format)", path, n)
-                continue
-            if holdout_only and not in_holdout(parsed.id):
-                continue
-            rows.append(parsed)
-    return rows
+
+    def parse(row: dict) -> LabelledText | None:
+        parsed = parse_row(row)
+        if parsed is None:
+            raise SkipRow("neither NewsMTSC nor SemEval format")
+        return None if holdout_only and not in_holdout(parsed.id) else parsed
+
+    return list(read_jsonl(path, parse))
 
 
 def macro_f1(gold: Sequence[str], guess: Sequence[str], labels: Sequence[str] = CLASSES) -> float:
