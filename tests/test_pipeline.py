@@ -167,3 +167,56 @@ def test_rebuild_is_deterministic_and_reuses_unchanged_stories(demo_db):
         after = {r.id: r.data["fingerprint"] for r in desk.store.stories()}
     assert before == after
     assert summary.reused == len(after) and summary.moved == 0
+
+
+def test_a_configured_language_model_only_adds_sentences_the_sources_support(demo_db, tmp_path):
+    """A local server speaking the OpenAI chat API answers with one sentence taken from the
+    prompt's sources and one invented; only the first may reach the page."""
+    import shutil
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    invented = "The Pentagon will buy 977 more satellites for $88 billion by 2031."
+
+    class Chat(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            prompt = request["messages"][-1]["content"]
+            first_source = prompt.split("[1] ", 1)[1].split("\n", 1)[0]
+            body = json.dumps(
+                {
+                    "choices": [
+                        {"message": {"role": "assistant", "content": f"{first_source} {invented}"}}
+                    ]
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Chat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    db = str(tmp_path / "llm.db")
+    shutil.copy(demo_db, db)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        with Desk.open(db, llm_base_url=url, llm_model="test") as desk:
+            build_stories(desk)
+            texts = {a.id: a.text for a in desk.store.articles()}
+            summaries = [r.data["summary"] for r in desk.store.stories()]
+    finally:
+        server.shutdown()
+    generated = [s for s in summaries if s and s["generated"]]
+    assert generated, "the model's summaries were used"
+    for summary in generated:
+        assert summary["dropped"] >= 1
+        for sentence in summary["sentences"]:
+            assert invented not in sentence["text"]
+            assert sentence["supports"]
+            for c in sentence["supports"]:
+                assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]

@@ -54,8 +54,17 @@ class BuildSummary:
         )
 
 
-def _fingerprint(article_ids: Sequence[int]) -> str:
-    text = DATA_VERSION + ":" + ",".join(str(i) for i in sorted(article_ids))
+def _fingerprint(article_ids: Sequence[int], config) -> str:
+    """Identity of a story's inputs: its articles and the settings that change its data."""
+    inputs = [
+        DATA_VERSION,
+        config.llm_base_url,
+        config.llm_model,
+        config.min_sources,
+        config.single_source_policy,
+        config.ner_model,
+    ]
+    text = repr(inputs) + ":" + ",".join(str(i) for i in sorted(article_ids))
     return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -117,7 +126,7 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     rows, reused = [], 0
     for story in stories:
         ids = [int(i) for i in story.article_ids]
-        fp = _fingerprint(ids)
+        fp = _fingerprint(ids, config)
         old = previous.get(story.id)
         if old is not None and old.data.get("fingerprint") == fp:
             data, reused = dict(old.data), reused + 1

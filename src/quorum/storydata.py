@@ -59,6 +59,22 @@ def _one_row_per_sentence(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(by_text.values(), key=lambda f: -f["sources"])
 
 
+def _summary(written: Any) -> dict[str, Any] | None:
+    """The optional LLM summary: only sentences the support check kept, each with the
+    source spans that back it, and a count of what was dropped."""
+    if written is None:
+        return None
+    return {
+        "generated": written.used_llm,
+        "fallback_reason": written.fallback_reason,
+        "dropped": len(written.dropped),
+        "sentences": [
+            {"text": g.text, "generated": g.generated, "supports": [cited(s) for s in g.supports]}
+            for g in written.sentences
+        ],
+    }
+
+
 def story_data(
     ctx: StoryContext,
     articles_meta: Sequence[Mapping[str, Any]],
@@ -154,6 +170,7 @@ def story_data(
             for o in ctx.story.origins
         ],
         "articles": list(articles_meta),
+        "summary": _summary(r.get("summary")),
         "takeaways": [cited(c) for c in r["takeaways"]],
         "what_to_watch": [cited(c) for c in r["what_to_watch"]],
         "analysis": [

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quorum.compose import Cited, SourceArticle
+from quorum.compose.llm import LLMWriter
 from quorum.compose.sections import analysis, headline_for, what_to_watch, whos_affected
 from quorum.compose.takeaways import key_takeaways
 from quorum.enrich.align import align_claims
@@ -31,11 +32,15 @@ class Models:
     entities: EntityRecognizer
     sentiment: SentimentScorer
     rubric: Any
+    writer: LLMWriter | None = None  # only when `llm_base_url` is set
 
     @classmethod
     def load(cls, config: Config) -> Models:
         return cls(
-            EntityRecognizer.load(config), SentimentScorer.load(config=config), load_rubric()
+            EntityRecognizer.load(config),
+            SentimentScorer.load(config=config),
+            load_rubric(),
+            LLMWriter.from_config(config),
         )
 
 
@@ -104,7 +109,9 @@ def default_enrichers(models: Models, config: Config) -> list[Enricher]:
             for s in ctx.originals()
             for a, b in sentence_spans(s.article.text)
         ]
+        written = models.writer.write_summary(sources) if models.writer else None
         return {
+            "summary": written,
             "headline": headline_for(sources),
             "takeaways": takeaways,
             "analysis": analysis(sources, exclude=takeaways),
@@ -122,7 +129,7 @@ def default_enrichers(models: Models, config: Config) -> list[Enricher]:
         FunctionEnricher(
             "compose",
             ("entities",),
-            ("headline", "takeaways", "analysis", "what_to_watch", "stakeholders"),
+            ("summary", "headline", "takeaways", "analysis", "what_to_watch", "stakeholders"),
             compose,
         ),
     ]

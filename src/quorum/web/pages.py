@@ -135,6 +135,7 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
         },
         "headline": data.get("headline") or {"text": row.title},
         "label": data.get("label") or "",
+        "summary": data.get("summary"),
         "takeaways": _list(data, "takeaways"),
         "key_facts": _list(data, "key_facts"),
         "hedged": _list(data, "hedged"),
