@@ -1,0 +1,174 @@
+"""The online story clusterer: grouping, determinism, stable ids, merges and bounded state."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from quorum.assemble import cluster_params
+from quorum.assemble.cluster import ClusterParams, Move, StoryClusterer, story_id_for
+from quorum.assemble.split import bisect
+from quorum.assemble.vectorize import Vectorizer
+from quorum.records import Article
+from quorum.settings import Config
+
+FIXTURE = Path(__file__).parent / "fixtures" / "clustering" / "articles.jsonl"
+
+
+def _rows() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+
+
+def _article(row: dict, dated: bool = True) -> Article:
+    published = None
+    if dated and row.get("date"):
+        published = datetime.fromisoformat(row["date"].replace("Z", "+00:00"))
+    return Article(
+        url=row["url"],
+        title=row["title"],
+        text=row["text"],
+        outlet=row["source"],
+        published=published,
+    )
+
+
+def _partition(assign: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for key, sid in assign.items():
+        groups.setdefault(sid, set()).add(key)
+    return {frozenset(g) for g in groups.values()}
+
+
+def _gold() -> set[frozenset[str]]:
+    return _partition({r["id"]: r["cluster"] for r in _rows()})
+
+
+def _run(rows, params=ClusterParams(), dated=True) -> tuple[StoryClusterer, dict[str, str]]:
+    clusterer = StoryClusterer(params)
+    for row in rows:
+        clusterer.add(_article(row, dated), row["id"])
+    clusterer.merge_pass()
+    return clusterer, {r["id"]: clusterer.story_of(r["id"]) for r in rows}
+
+
+def test_fixture_events_come_out_as_gold_stories():
+    _, assign = _run(_rows())
+    assert _partition(assign) == _gold()
+
+
+def test_two_contract_awards_stay_apart_and_developing_story_stays_together():
+    _, assign = _run(_rows())
+    assert assign["e2-defensenews"] == assign["e2-breaking"]
+    assert assign["e3-navytimes"] == assign["e3-defensenews"]
+    assert assign["e2-defensenews"] != assign["e3-navytimes"]  # same kind, different event
+    h3 = {assign[k] for k in ("e4-reuters", "e4-japantimes", "e4-nbc", "e4-cnbc")}
+    assert len(h3) == 1  # three days of one developing story
+
+
+def test_undated_articles_work():
+    _, assign = _run(_rows(), dated=False)
+    assert _partition(assign) == _gold()
+
+
+def test_deterministic_same_order_same_ids():
+    _, first = _run(_rows())
+    _, second = _run(_rows())
+    assert first == second
+
+
+def test_story_id_comes_from_founder_and_stays_as_story_grows():
+    clusterer = StoryClusterer()
+    rows = [r for r in _rows() if r["cluster"] == "h3"]
+    ids = [clusterer.add(_article(r), r["id"]) for r in rows]
+    assert ids == [story_id_for("e4-reuters")] * len(rows)
+    assert clusterer.stories() == {ids[0]: [r["id"] for r in rows]}
+    assert clusterer.add(_article(rows[0]), rows[0]["id"]) == ids[0]  # replay is a no-op
+
+
+def test_merge_pass_repairs_fragments_and_logs_moves():
+    rows = [r for r in _rows() if r["cluster"] == "pac3"]
+    # A join threshold no pair reaches makes two fragments; the merge pass then joins them.
+    params = ClusterParams(threshold=2.0, merge_threshold=0.1)
+    clusterer = StoryClusterer(params)
+    first = clusterer.add(_article(rows[0]), rows[0]["id"])
+    second = clusterer.add(_article(rows[1]), rows[1]["id"])
+    assert first != second
+    moves = clusterer.merge_pass()
+    assert len(moves) == 1
+    move = moves[0]
+    assert isinstance(move, Move)
+    assert (move.article_key, move.from_story, move.to_story) == (rows[1]["id"], second, first)
+    assert 0.1 <= move.similarity <= 1.0
+    assert clusterer.story_of(rows[1]["id"]) == first
+    assert clusterer.merge_pass() == []  # nothing changed since: nothing to do
+
+
+def test_merge_pass_keeps_different_events_apart():
+    params = ClusterParams(threshold=2.0)  # every article founds its own story
+    clusterer, _ = _run([r for r in _rows() if r["cluster"] in ("pac3", "spy6")], params)
+    assign = {k: clusterer.story_of(k) for k in ("e2-defensenews", "e3-navytimes")}
+    assert assign["e2-defensenews"] != assign["e3-navytimes"]
+
+
+def test_split_undoes_a_story_holding_two_events():
+    rows = [r for r in _rows() if r["cluster"] in ("starlink", "h3")]
+    # A join threshold everything passes and an index over all terms put both events in one
+    # story; the pass splits it.
+    params = ClusterParams(
+        threshold=-1.0, split_threshold=0.35, query_terms=10_000, index_terms=10_000
+    )
+    clusterer = StoryClusterer(params)
+    for row in rows:
+        clusterer.add(_article(row), row["id"])
+    assert len(clusterer.stories()) == 1
+    moves = clusterer.merge_pass()
+    assert moves, "the split should move the second event's articles"
+    assign = {r["id"]: clusterer.story_of(r["id"]) for r in rows}
+    assert _partition(assign) == _partition({r["id"]: r["cluster"] for r in rows})
+    founder = story_id_for(rows[0]["id"])
+    assert assign[rows[0]["id"]] == founder  # the founder's side keeps the id
+    assert {m.from_story for m in moves} == {founder}
+
+
+def test_bisect_needs_four_members():
+    v = Vectorizer()
+    vecs = [v.weigh(v.count("", "satellite launch rocket orbit")) for _ in range(3)]
+    assert bisect([x.terms for x in vecs]) is None
+
+
+def test_idle_stories_expire_and_state_stays_bounded():
+    params = ClusterParams(expire_days=2.0, expire_arrivals=100, keep_expired_members=False)
+    clusterer = StoryClusterer(params)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for i in range(1200):
+        day = start + timedelta(days=i // 50)
+        text = f"Report {i}: word{i} alpha{i} beta{i} gamma{i} delta{i} epsilon{i}."
+        clusterer.add(
+            Article(url=f"u{i}", title=f"Item{i}", text=text, outlet="x.com", published=day),
+            f"k{i}",
+        )
+    # 50 one-article stories a day; the sweep at arrival 1000 (day 20) drops every story
+    # more than 2 days and 100 arrivals behind: about 150 remain, plus the 200 since.
+    assert clusterer.active_count() <= 400
+    assert len(clusterer.stories()) == clusterer.active_count()
+    assert clusterer.story_of("k0") is None  # forgotten with its expired story
+    assert clusterer.story_of("k1199") is not None
+
+
+def test_empty_and_odd_articles_do_not_crash():
+    clusterer = StoryClusterer()
+    a = clusterer.add(Article(url="u1", title="", text="", outlet=""), "a")
+    b = clusterer.add(Article(url="u2", title="!!!", text="... 123", outlet=""), "b")
+    assert a and b
+    assert clusterer.merge_pass() == []
+
+
+def test_params_are_one_frozen_set_and_settings_override_them():
+    params = ClusterParams()
+    assert dataclasses.is_dataclass(params)
+    assert 0.0 < params.threshold < 1.0
+    assert cluster_params(Config()) == params  # the settings' defaults are the tuned ones
+    tuned = cluster_params(Config({"cluster_threshold": 0.5, "story_expire_days": 3.0}))
+    assert (tuned.threshold, tuned.expire_days) == (0.5, 3.0)
