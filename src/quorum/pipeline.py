@@ -3,7 +3,8 @@
 The steps, mirrored by ``# n.`` comments in ``build_stories``:
 
 1. replay the in-beat articles in arrival order through the online story clusterer (the
-   same one ``quorum eval clustering`` measures), with periodic merge passes;
+   same one ``quorum eval clustering`` measures), with a merge pass every
+   ``merge_every`` arrivals and at the end;
 2. group each story's copies into origins and count its independent sources;
 3. run the enrichers (entities, claims, sentiment, impact, confidence, gate, page text) —
    a story whose articles did not change since the last build keeps its stored results;
@@ -18,6 +19,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from quorum.assemble import cluster_params
 from quorum.assemble.cluster import StoryClusterer
 from quorum.assemble.syndication import build_story
 from quorum.compose.timeline import StorySketch, related_stories
@@ -26,11 +28,9 @@ from quorum.enrich.align import SourcedArticle
 from quorum.enrich.enrichers import Models, default_enrichers
 from quorum.enrich.pipeline import StoryContext, check_order, run_enrichers
 from quorum.records import Article, Story
+from quorum.settings import Config
 from quorum.storydata import story_data
 
-# Merge passes repair fragmentation (a story split because its first articles said little);
-# every 200 arrivals keeps the repair close to the arrival that needed it at a small cost.
-MERGE_EVERY = 200
 # Bump when the stored data changes shape, so cached enrichment is recomputed.
 DATA_VERSION = "1"
 
@@ -69,16 +69,17 @@ def _fingerprint(article_ids: Sequence[int], config) -> str:
 
 
 def assemble(
-    articles: Sequence[Article], owner_of: Callable[[str], str]
+    articles: Sequence[Article], owner_of: Callable[[str], str], config: Config
 ) -> tuple[list[Story], dict[int, str]]:
     """Steps 1-2: stories (with origins) from articles in arrival order, plus the move
     reasons the merge passes gave, by article id."""
-    clusterer = StoryClusterer()
+    params = cluster_params(config)
+    clusterer = StoryClusterer(params)
     by_key = {str(a.id): a for a in articles}
     why_moved: dict[int, str] = {}
     for n, article in enumerate(articles, 1):
         clusterer.add(article, str(article.id))
-        if n % MERGE_EVERY == 0 or n == len(articles):
+        if n % params.merge_every == 0 or n == len(articles):
             for move in clusterer.merge_pass():
                 why_moved[int(move.article_key)] = (
                     f"merge pass: story {move.from_story} joined {move.to_story} "
@@ -87,7 +88,9 @@ def assemble(
     stories = []
     for story_id, keys in sorted(clusterer.stories().items()):
         members = [(k, by_key[k]) for k in keys]
-        stories.append(build_story(story_id, members, owner_of))
+        stories.append(
+            build_story(story_id, members, owner_of, containment=config.near_duplicate_containment)
+        )
     return stories, why_moved
 
 
@@ -116,7 +119,7 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     articles = list(store.articles(in_beat=True))
     by_id = {a.id: a for a in articles}
     # 1-2. assemble
-    stories, why_moved = assemble(articles, registry.owner_of)
+    stories, why_moved = assemble(articles, registry.owner_of, config)
     # 3. enrich (reusing unchanged stories)
     models = Models.load(config)
     enrichers = default_enrichers(models, config)
