@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from quorum.cli.app import eval_app, fail, print_json
-from quorum.evaluation.clustering import DatasetError, evaluate
-from quorum.evaluation.floors import check_floors
 
 
 @eval_app.command("clustering")
@@ -33,6 +31,10 @@ def eval_clustering(
     ),
 ) -> None:
     """Replay a labelled dataset through the online story clusterer and score it."""
+    # imported here: scikit-learn (the baseline) costs a second at every CLI start
+    from quorum.evaluation.clustering import DatasetError, evaluate
+    from quorum.evaluation.floors import check_floors
+
     if order not in ("date", "file"):
         raise fail(f"--order must be date or file, not {order!r}")
     try:
