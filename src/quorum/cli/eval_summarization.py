@@ -7,12 +7,6 @@ from pathlib import Path
 import typer
 
 from quorum.cli.app import eval_app, fail, print_json
-from quorum.evaluation.floors import check_floors
-from quorum.evaluation.summarization import (
-    DEFAULT_MAX_WORDS,
-    SummarizationEvalError,
-    run_summarization_eval,
-)
 
 
 @eval_app.command("summarization")
@@ -22,7 +16,10 @@ def eval_summarization(
     ),
     limit: int = typer.Option(None, "--limit", min=1, help="Score only the first N clusters."),
     max_words: int = typer.Option(
-        DEFAULT_MAX_WORDS, "--max-words", min=10, help="Word budget of both summaries."
+        None,
+        "--max-words",
+        min=10,
+        help="Word budget of both summaries (default 230: about the reference length).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     check: bool = typer.Option(
@@ -30,6 +27,15 @@ def eval_summarization(
     ),
 ) -> None:
     """Score key takeaways with ROUGE-1/2/L F1 (0..1) beside a lead baseline of equal length."""
+    # imported here: scikit-learn (TF-IDF for the takeaways) costs a second at CLI start
+    from quorum.evaluation.floors import check_floors
+    from quorum.evaluation.summarization import (
+        DEFAULT_MAX_WORDS,
+        SummarizationEvalError,
+        run_summarization_eval,
+    )
+
+    max_words = max_words or DEFAULT_MAX_WORDS
     try:
         figures = run_summarization_eval(data, limit=limit, max_words=max_words)
     except SummarizationEvalError as exc:
