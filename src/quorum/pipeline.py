@@ -122,7 +122,9 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     stories, why_moved = assemble(articles, registry.owner_of, config)
     # 3. enrich (reusing unchanged stories)
     models = Models.load(config)
-    enrichers = default_enrichers(models, config)
+    # media outlets' names (not government ones: NASA publishes and is also news)
+    media = frozenset(o.name for o in registry if o.kind != "government")
+    enrichers = default_enrichers(models, config, media)
     check_order(enrichers)
     previous = {row.id: row for row in store.stories()}
     old_story_of = store.story_of_articles()

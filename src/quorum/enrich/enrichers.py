@@ -50,12 +50,18 @@ def _sources(ctx: StoryContext) -> list[SourceArticle]:
     ]
 
 
-def default_enrichers(models: Models, config: Config) -> list[Enricher]:
+def default_enrichers(
+    models: Models, config: Config, outlet_names: frozenset[str] = frozenset()
+) -> list[Enricher]:
+    """The enrichers in their checked order. ``outlet_names`` are media outlets, whose names
+    turn up in datelines and credit lines ("(Orbital Wire) —"): they are sources, not
+    entities the story is about."""
+
     def entities(ctx: StoryContext) -> dict[str, Any]:
         mentions = []
         for s in ctx.originals():
             mentions += models.entities.find(s.article.text, s.article.id)
-        return {"entities": mentions}
+        return {"entities": [m for m in mentions if m.entity.name not in outlet_names]}
 
     def claims(ctx: StoryContext) -> dict[str, Any]:
         return {"claims": align_claims(ctx.articles)}
