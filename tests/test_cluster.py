@@ -172,3 +172,30 @@ def test_params_are_one_frozen_set_and_settings_override_them():
     assert cluster_params(Config()) == params  # the settings' defaults are the tuned ones
     tuned = cluster_params(Config({"cluster_threshold": 0.5, "story_expire_days": 3.0}))
     assert (tuned.threshold, tuned.expire_days) == (0.5, 3.0)
+
+
+def test_lead_articles_are_kept_bounded_and_outlive_member_vectors():
+    # split_max_size 2: member vectors are dropped early, the lead vectors must stay.
+    params = ClusterParams(split_max_size=2, lead_members=2)
+    clusterer, _ = _run(_rows(), params)
+    stories = list(clusterer._active.values())
+    assert any(s.size > 2 and s.vectors is None for s in stories)
+    for story in stories:
+        assert len(story.leads) == min(story.size, 2)
+        for lead in story.leads:
+            assert abs(lead.norm - 1.0) < 1e-4  # unit vectors: their dots are cosines
+
+
+def test_lead_weight_changes_scores_but_not_the_fixture_stories():
+    rows = _rows()
+    with_leads, assign = _run(rows, ClusterParams(lead_weight=0.3))
+    without, assign_plain = _run(rows, ClusterParams(lead_weight=0.0))
+    assert _partition(assign) == _gold() == _partition(assign_plain)
+    # Same stories, but the join scores differ: the leads take part in the score.
+    article = _article(rows[-1])
+    counts_a = with_leads._vectorizer.count(article.title, article.text)
+    counts_b = without._vectorizer.count(article.title, article.text)
+    vec_a, vec_b = with_leads._vectorizer.weigh(counts_a), without._vectorizer.weigh(counts_b)
+    _, score_a = with_leads._best_story(vec_a, None)
+    _, score_b = without._best_story(vec_b, None)
+    assert score_a != score_b
