@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 from quorum.assemble import cluster_params
 from quorum.assemble.cluster import StoryClusterer
@@ -54,10 +56,28 @@ class BuildSummary:
         )
 
 
-def _fingerprint(article_ids: Sequence[int], config) -> str:
-    """Identity of a story's inputs: its articles and the settings that change its data."""
+# data that no enricher reads: the demo corpus, eval labels and floors
+_NOT_KNOWLEDGE = {"sample", "beat_labels", "floors"}
+
+
+def knowledge_hash() -> str:
+    """Hash of the domain data the enrichers read (rubric, gazetteer, models, cue lists), so
+    editing any of them makes the next build recompute every story."""
+    digest = hashlib.sha1()
+    root = Path(str(resources.files("quorum") / "data"))
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.relative_to(root).parts[0] not in _NOT_KNOWLEDGE:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(article_ids: Sequence[int], config: Config, knowledge: str) -> str:
+    """Identity of a story's inputs: its articles, the settings that change its data, and
+    the domain data files."""
     inputs = [
         DATA_VERSION,
+        knowledge,
         config.llm_base_url,
         config.llm_model,
         config.min_sources,
@@ -127,11 +147,12 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     enrichers = default_enrichers(models, config, media)
     check_order(enrichers)
     previous = {row.id: row for row in store.stories()}
+    knowledge = knowledge_hash()
     old_story_of = store.story_of_articles()
     rows, reused = [], 0
     for story in stories:
         ids = [int(i) for i in story.article_ids]
-        fp = _fingerprint(ids, config)
+        fp = _fingerprint(ids, config, knowledge)
         old = previous.get(story.id)
         if old is not None and old.data.get("fingerprint") == fp:
             data, reused = dict(old.data), reused + 1
