@@ -30,8 +30,7 @@ def commands_markdown() -> str:
                 walk(cmd.commands[name], f"{prefix} {name}".strip())
             return
         params = " ".join(
-            (p.name or "").upper() if p.param_type_name == "argument" else ""
-            for p in cmd.params
+            (p.name or "").upper() if p.param_type_name == "argument" else "" for p in cmd.params
         ).strip()
         first = (cmd.help or "").strip().splitlines()[0] if cmd.help else ""
         rows.append(f"| `quorum {prefix}{(' ' + params) if params else ''}` | {first} |")

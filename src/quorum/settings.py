@@ -75,14 +75,26 @@ SETTINGS: tuple[Setting, ...] = (
     # medium term plus a weak one, e.g. "armed forces" + "war"); see `quorum eval beat`.
     Setting("beat_threshold", 4.0, "Beat score at or above which an article is in-beat."),
     # story assembly (quorum.assemble); defaults tuned by `quorum eval clustering`
-    Setting("cluster_threshold", 0.33, "Similarity (text, names and lead-article cosines "
-            "plus recency bonus) at which an arriving article joins an active story."),
-    Setting("story_expire_days", 90.0, "Days without a new article after which a story "
-            "leaves the active index (later articles start a new story)."),
+    Setting(
+        "cluster_threshold",
+        0.33,
+        "Similarity (text, names and lead-article cosines "
+        "plus recency bonus) at which an arriving article joins an active story.",
+    ),
+    Setting(
+        "story_expire_days",
+        90.0,
+        "Days without a new article after which a story "
+        "leaves the active index (later articles start a new story).",
+    ),
     # 0.8: copies with a changed headline or a trimmed ending keep > 0.85 of their 5-word
     # shingles; separate rewrites of one wire story stay near 0.5.
-    Setting("near_duplicate_containment", 0.8, "Share of the shorter article's 5-word "
-            "shingles found in the other for two articles to count as one copied source."),
+    Setting(
+        "near_duplicate_containment",
+        0.8,
+        "Share of the shorter article's 5-word "
+        "shingles found in the other for two articles to count as one copied source.",
+    ),
     # entities and sentiment (quorum.enrich.entities, quorum.enrich.sentiment)
     Setting(
         "ner_model",

@@ -183,9 +183,7 @@ def status(
             print_json(data)
             return
         via = ", ".join(f"{v} {n}" for v, n in sorted(data["articles_by_via"].items()))
-        typer.echo(
-            f"{data['articles']} articles ({via or 'none'}), {data['stories']} stories"
-        )
+        typer.echo(f"{data['articles']} articles ({via or 'none'}), {data['stories']} stories")
         table = Table(title=f"fetch log, run {run_id}" if run_id else "fetch log (empty)")
         table.add_column("kind")
         table.add_column("reason")
