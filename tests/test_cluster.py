@@ -9,8 +9,6 @@ from pathlib import Path
 
 from quorum.assemble import cluster_params
 from quorum.assemble.cluster import ClusterParams, Move, StoryClusterer, story_id_for
-from quorum.assemble.split import bisect
-from quorum.assemble.vectorize import Vectorizer
 from quorum.records import Article
 from quorum.settings import Config
 
@@ -112,34 +110,10 @@ def test_merge_pass_keeps_different_events_apart():
     assert assign["e2-defensenews"] != assign["e3-navytimes"]
 
 
-def test_split_undoes_a_story_holding_two_events():
-    rows = [r for r in _rows() if r["cluster"] in ("starlink", "h3")]
-    # A join threshold everything passes and an index over all terms put both events in one
-    # story; the pass splits it.
-    params = ClusterParams(
-        threshold=-1.0, split_threshold=0.35, query_terms=10_000, index_terms=10_000
-    )
-    clusterer = StoryClusterer(params)
-    for row in rows:
-        clusterer.add(_article(row), row["id"])
-    assert len(clusterer.stories()) == 1
-    moves = clusterer.merge_pass()
-    assert moves, "the split should move the second event's articles"
-    assign = {r["id"]: clusterer.story_of(r["id"]) for r in rows}
-    assert _partition(assign) == _partition({r["id"]: r["cluster"] for r in rows})
-    founder = story_id_for(rows[0]["id"])
-    assert assign[rows[0]["id"]] == founder  # the founder's side keeps the id
-    assert {m.from_story for m in moves} == {founder}
-
-
-def test_bisect_needs_four_members():
-    v = Vectorizer()
-    vecs = [v.weigh(v.count("", "satellite launch rocket orbit")) for _ in range(3)]
-    assert bisect([x.terms for x in vecs]) is None
-
-
 def test_idle_stories_expire_and_state_stays_bounded():
-    params = ClusterParams(expire_days=2.0, expire_arrivals=100, keep_expired_members=False)
+    params = ClusterParams(
+        expire_days=2.0, followup_days=2.0, expire_arrivals=100, keep_expired_members=False
+    )
     clusterer = StoryClusterer(params)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     for i in range(1200):
@@ -155,6 +129,30 @@ def test_idle_stories_expire_and_state_stays_bounded():
     assert len(clusterer.stories()) == clusterer.active_count()
     assert clusterer.story_of("k0") is None  # forgotten with its expired story
     assert clusterer.story_of("k1199") is not None
+
+
+def _dated(i: int, day: datetime, text: str) -> tuple[Article, str]:
+    return Article(url=f"u{i}", title="", text=text, outlet="x.com", published=day), f"k{i}"
+
+
+def test_big_stories_take_follow_ups_for_longer_than_small_ones():
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    verdict = start + timedelta(days=400)  # past expire_days, inside followup_days
+    shooting = "Gunman Ortiz opened fire at the Lakewood depot; deputies arrested Ortiz."
+    trial = "A jury convicted Ortiz of the Lakewood depot shooting, deputies said."
+    params = ClusterParams(expire_days=90.0, followup_days=730.0, followup_size=3)
+    for size, joins in ((3, True), (2, False)):
+        clusterer = StoryClusterer(params)
+        for i in range(size):
+            clusterer.add(*_dated(i, start + timedelta(hours=i), shooting))
+        filed = clusterer.add(*_dated(99, verdict, trial))
+        assert (filed == clusterer.story_of("k0")) is joins, size
+    # Past the follow-up window even a big story is out of reach.
+    clusterer = StoryClusterer(params)
+    for i in range(3):
+        clusterer.add(*_dated(i, start, shooting))
+    late = clusterer.add(*_dated(99, start + timedelta(days=800), trial))
+    assert late != clusterer.story_of("k0")
 
 
 def test_empty_and_odd_articles_do_not_crash():
@@ -174,12 +172,11 @@ def test_params_are_one_frozen_set_and_settings_override_them():
     assert (tuned.threshold, tuned.expire_days) == (0.5, 3.0)
 
 
-def test_lead_articles_are_kept_bounded_and_outlive_member_vectors():
-    # split_max_size 2: member vectors are dropped early, the lead vectors must stay.
-    params = ClusterParams(split_max_size=2, lead_members=2)
+def test_lead_articles_are_kept_bounded():
+    params = ClusterParams(lead_members=2)
     clusterer, _ = _run(_rows(), params)
     stories = list(clusterer._active.values())
-    assert any(s.size > 2 and s.vectors is None for s in stories)
+    assert any(s.size > 2 for s in stories)
     for story in stories:
         assert len(story.leads) == min(story.size, 2)
         for lead in story.leads:

@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Days without a new article after which a story "
         "leaves the active index (later articles start a new story).",
     ),
+    Setting(
+        "story_followup_days",
+        730.0,
+        "Days within which a story of three or more articles "
+        "still takes follow-ups (a trial, a verdict) instead of expiring.",
+    ),
     # 0.8: copies with a changed headline or a trimmed ending keep > 0.85 of their 5-word
     # shingles; separate rewrites of one wire story stay near 0.5.
     Setting(

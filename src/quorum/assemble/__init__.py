@@ -31,4 +31,5 @@ def cluster_params(config: Any) -> ClusterParams:
         ClusterParams(),
         threshold=float(config.cluster_threshold),
         expire_days=float(config.story_expire_days),
+        followup_days=float(config.story_followup_days),
     )
