@@ -200,11 +200,20 @@ def _sparse(counts: dict[int, float]) -> SparseVector:
 
 def top_terms(vector: SparseVector, k: int) -> np.ndarray:
     """Slots of the ``k`` heaviest terms, heaviest first (stable, so deterministic)."""
+    return vector.idx[top_positions(vector, k)]
+
+
+def top_positions(vector: SparseVector, k: int, ordered: bool = True) -> np.ndarray:
+    """Positions of the ``k`` heaviest terms: heaviest first (ties: lower position first),
+    or, unordered, just which ones (the same set, for callers that only need the set)."""
     if len(vector) <= k:
-        return vector.idx[np.argsort(-vector.val, kind="stable")]
+        if not ordered:
+            return np.arange(len(vector))
+        return np.argsort(-vector.val, kind="stable")
     part = np.argpartition(-vector.val, k - 1)[:k]
-    part = part[np.lexsort((part, -vector.val[part]))]
-    return vector.idx[part]
+    if ordered:
+        part = part[np.lexsort((part, -vector.val[part]))]
+    return part
 
 
 def add_vectors(a: SparseVector, b: SparseVector, limit: int) -> SparseVector:
@@ -227,35 +236,50 @@ def _truncate(vector: SparseVector, limit: int) -> SparseVector:
 
 
 class DenseScratch:
-    """A dense array one vector is spread into, so dot products with it are numpy gathers.
+    """Dense arrays ("planes") vectors are spread into, so dot products with them are gathers.
 
     Reused for every article (and zeroed after), so comparing an article with a story costs
-    one gather over the story's terms instead of a Python loop.
+    one gather over the story's terms instead of a Python loop. One plane per vector loaded
+    together (an article's terms and its names), so ``dots`` serves both in one bincount.
     """
 
-    def __init__(self, hash_bits: int) -> None:
-        self._dense = np.zeros(1 << hash_bits, dtype=np.float64)
-        self._loaded: np.ndarray | None = None
+    def __init__(self, hash_bits: int, planes: int = 1) -> None:
+        size = 1 << hash_bits
+        self._dense = np.zeros(planes * size, dtype=np.float64)
+        self._planes = [self._dense[i * size : (i + 1) * size] for i in range(planes)]
+        self._loaded: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def load(self, vector: SparseVector) -> None:
+    def load(self, *vectors: SparseVector) -> None:
+        """Spread vector ``i`` into plane ``i``."""
         self.clear()
-        self._dense[vector.idx] = vector.val
-        self._loaded = vector.idx
+        for plane, vector in zip(self._planes, vectors, strict=False):
+            plane[vector.idx] = vector.val
+            self._loaded.append((plane, vector.idx))
 
-    def dot(self, other: SparseVector) -> float:
-        return float(self._dense[other.idx] @ other.val)
+    def dot(self, other: SparseVector, plane: int = 0) -> float:
+        return float(self._planes[plane][other.idx] @ other.val)
 
-    def dots(self, others: list[SparseVector]) -> np.ndarray:
-        """Dot products with several vectors at once (one gather, one bincount)."""
-        if not others:
-            return np.zeros(0)
-        lengths = np.fromiter((len(o) for o in others), dtype=np.int64, count=len(others))
-        idx = np.concatenate([o.idx for o in others])
-        val = np.concatenate([o.val for o in others])
-        owner = np.repeat(np.arange(len(others)), lengths)
-        return np.bincount(owner, weights=self._dense[idx] * val, minlength=len(others))
+    def dots(self, *groups: list[SparseVector]) -> list[float]:
+        """Dot products of plane ``p``'s vector with each vector of ``groups[p]``, in order.
+
+        One gather per plane and one bincount for all: numpy's per-call cost, not the
+        arithmetic, dominates for a dozen vectors of ~150 terms. Each sum runs in term order.
+        """
+        products: list[np.ndarray] = []
+        lengths: list[int] = []
+        for plane, group in zip(self._planes, groups, strict=False):
+            if group:
+                idx = np.concatenate([v.idx for v in group])
+                val = np.concatenate([v.val for v in group])
+                products.append(plane[idx] * val)
+                lengths.extend([len(v.idx) for v in group])
+        if not lengths:
+            return []
+        owner = np.repeat(np.arange(len(lengths)), lengths)
+        weights = products[0] if len(products) == 1 else np.concatenate(products)
+        return np.bincount(owner, weights=weights, minlength=len(lengths)).tolist()
 
     def clear(self) -> None:
-        if self._loaded is not None:
-            self._dense[self._loaded] = 0.0
-            self._loaded = None
+        for plane, idx in self._loaded:
+            plane[idx] = 0.0
+        self._loaded = []
