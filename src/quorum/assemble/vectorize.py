@@ -77,6 +77,10 @@ class TermCounts:
     terms: SparseVector
     entities: SparseVector
 
+    def __reduce__(self) -> tuple:
+        # Cheaper to pickle (to and from counting workers) than the dataclass default.
+        return (TermCounts, (self.terms, self.entities))
+
 
 class Vectorizer:
     """Turns articles into vectors and keeps the online document frequencies.
@@ -224,6 +228,9 @@ class SparseVector:
     def norm(self) -> float:
         return math.sqrt(float(self.val @ self.val))
 
+    def __reduce__(self) -> tuple:
+        return (SparseVector, (self.idx, self.val))
+
 
 EMPTY = SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
@@ -265,14 +272,25 @@ def top_positions(vector: SparseVector, k: int, ordered: bool = True) -> np.ndar
 
 
 def add_vectors(a: SparseVector, b: SparseVector, limit: int) -> SparseVector:
-    """``a + b``, truncated to its ``limit`` heaviest terms (ties: lower position first)."""
+    """``a + b`` (slots in ascending order), truncated to its ``limit`` heaviest terms (ties:
+    lower position first).
+
+    A stable sort puts the two entries of a shared slot side by side, ``a``'s first; summed
+    in float64 (``a``'s value plus ``b``'s, as a bincount over both would).
+    """
     if not len(b):
         return a
     if not len(a):
         return _truncate(b, limit)
-    idx, inverse = np.unique(np.concatenate((a.idx, b.idx)), return_inverse=True)
-    val = np.bincount(inverse, weights=np.concatenate((a.val, b.val)), minlength=len(idx))
-    return _truncate(SparseVector(idx, val), limit)
+    idx = np.concatenate((a.idx, b.idx))
+    val = np.concatenate((a.val, b.val), dtype=np.float64)
+    order = idx.argsort(kind="stable")
+    idx, val = idx[order], val[order]
+    shared = np.flatnonzero(idx[1:] == idx[:-1])  # slot i+1 repeats slot i
+    val[shared] += val[shared + 1]
+    keep = np.ones(len(idx), dtype=bool)
+    keep[shared + 1] = False
+    return _truncate(SparseVector(idx[keep], val[keep]), limit)
 
 
 def _truncate(vector: SparseVector, limit: int) -> SparseVector:
@@ -321,7 +339,7 @@ class DenseScratch:
             if group:
                 # int64 positions: numpy gathers with them much faster than with int32.
                 gathered.append(plane.take(np.concatenate([v.idx for v in group], dtype=np.int64)))
-                values.extend(v.val for v in group)
+                values.extend([v.val for v in group])
                 lengths.extend([len(v.idx) for v in group])
         if not lengths:
             return []
