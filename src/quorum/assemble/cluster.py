@@ -527,7 +527,7 @@ def _compact(vector: SparseVector) -> SparseVector:
     The split test only needs each member's main terms: ~1 kB instead of ~5 kB a member.
     """
     if len(vector) > _MEMBER_TERMS:
-        keep = np.sort(np.argpartition(-vector.val, _MEMBER_TERMS - 1)[:_MEMBER_TERMS])
+        keep = np.sort((-vector.val).argpartition(_MEMBER_TERMS - 1)[:_MEMBER_TERMS])
         vector = SparseVector(vector.idx[keep], vector.val[keep])
     return SparseVector(vector.idx.astype(np.int32), vector.val.astype(np.float32))
 

@@ -29,10 +29,11 @@ class Bisection:
 
 def _stack(vectors: Sequence[SparseVector]) -> tuple[np.ndarray, np.ndarray]:
     """Members as a dense (members x distinct terms) matrix over the terms they use."""
-    slots = np.unique(np.concatenate([v.idx for v in vectors]))
+    idx = np.concatenate([v.idx for v in vectors])
+    slots = np.unique(idx)
     matrix = np.zeros((len(vectors), len(slots)))
-    for row, v in enumerate(vectors):
-        matrix[row, np.searchsorted(slots, v.idx)] = v.val
+    rows = np.repeat(np.arange(len(vectors)), [len(v.idx) for v in vectors])
+    matrix[rows, np.searchsorted(slots, idx)] = np.concatenate([v.val for v in vectors])
     return slots, matrix
 
 

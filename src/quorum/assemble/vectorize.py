@@ -264,8 +264,8 @@ def top_positions(vector: SparseVector, k: int, ordered: bool = True) -> np.ndar
     if len(vector) <= k:
         if not ordered:
             return np.arange(len(vector))
-        return np.argsort(-vector.val, kind="stable")
-    part = np.argpartition(-vector.val, k - 1)[:k]
+        return (-vector.val).argsort(kind="stable")
+    part = (-vector.val).argpartition(k - 1)[:k]
     if ordered:
         part = part[np.lexsort((part, -vector.val[part]))]
     return part
@@ -286,7 +286,7 @@ def add_vectors(a: SparseVector, b: SparseVector, limit: int) -> SparseVector:
     val = np.concatenate((a.val, b.val), dtype=np.float64)
     order = idx.argsort(kind="stable")
     idx, val = idx[order], val[order]
-    shared = np.flatnonzero(idx[1:] == idx[:-1])  # slot i+1 repeats slot i
+    shared = (idx[1:] == idx[:-1]).nonzero()[0]  # slot i+1 repeats slot i
     val[shared] += val[shared + 1]
     keep = np.ones(len(idx), dtype=bool)
     keep[shared + 1] = False
@@ -296,7 +296,7 @@ def add_vectors(a: SparseVector, b: SparseVector, limit: int) -> SparseVector:
 def _truncate(vector: SparseVector, limit: int) -> SparseVector:
     if len(vector) <= limit:
         return vector
-    keep = np.argpartition(-vector.val, limit - 1)[:limit]
+    keep = (-vector.val).argpartition(limit - 1)[:limit]
     keep.sort()
     return SparseVector(vector.idx[keep], vector.val[keep])
 
@@ -344,7 +344,7 @@ class DenseScratch:
         if not lengths:
             return []
         loaded = gathered[0] if len(gathered) == 1 else np.concatenate(gathered)
-        hits = np.flatnonzero(loaded)
+        hits = loaded.nonzero()[0]
         owner = np.repeat(np.arange(len(lengths)), lengths)[hits]
         products = loaded[hits] * np.concatenate(values)[hits]
         return np.bincount(owner, weights=products, minlength=len(lengths)).tolist()
