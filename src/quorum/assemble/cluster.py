@@ -113,7 +113,7 @@ class _Story:
     vectors: list[SparseVector] | None = field(default_factory=list)
     # Unit vectors of the first ``lead_members`` articles (kept for any size of story).
     leads: list[SparseVector] = field(default_factory=list)
-    indexed: set[int] = field(default_factory=set)  # the centroid terms it is indexed under
+    indexed: tuple[int, ...] = ()  # the centroid terms it is indexed under (a tuple: small)
 
 
 def _day(published: datetime | None) -> float | None:
@@ -427,7 +427,7 @@ class StoryClusterer:
         """
         centroid = story.centroid
         new = set(centroid.idx[top_positions(centroid, self.params.index_terms, False)].tolist())
-        old = story.indexed
+        old = set(story.indexed)
         if new == old:
             return
         postings = self._postings
@@ -443,7 +443,7 @@ class StoryClusterer:
             posting[story.id] = None
             if len(posting) > cap:
                 del posting[next(iter(posting))]  # a too-common term: drop its oldest entry
-        story.indexed = new
+        story.indexed = tuple(new)
 
     def _merge_into(self, keep: _Story, gone: _Story) -> None:
         self._unindex(gone)
@@ -475,7 +475,7 @@ class StoryClusterer:
                 posting.pop(story.id, None)
                 if not posting:
                     del self._postings[t]
-        story.indexed = set()
+        story.indexed = ()
 
     def _is_idle(self, story: _Story, day: float | None) -> bool:
         """Whether ``story`` is out of reach for a newcomer dated ``day`` (or undated).
@@ -493,11 +493,17 @@ class StoryClusterer:
     def _expire_idle(self) -> None:
         """Drop stories no newcomer can match any more: idle for ``expire_days`` behind the
         newest date seen and for ``expire_arrivals`` arrivals."""
-        idle = [
-            sid
-            for sid, s in self._active.items()
-            if self._is_idle(s, self._clock_day) and self._is_idle(s, None)
-        ]
+        p, day = self.params, self._clock_day
+        cutoff = self._arrivals - p.expire_arrivals  # idle for more arrivals than allowed
+        idle = []
+        for sid, s in self._active.items():  # all active stories: ``_is_idle`` inlined
+            if s.last_arrival >= cutoff:
+                continue
+            if day is not None and s.last_day is not None:
+                assert s.first_day is not None
+                if max(s.first_day - day, day - s.last_day) <= p.expire_days:
+                    continue
+            idle.append(sid)
         for sid in idle:
             story = self._active.pop(sid)
             self._unindex(story)
