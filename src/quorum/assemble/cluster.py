@@ -296,6 +296,9 @@ class StoryClusterer:
             posting = postings.get(term)
             if not posting:
                 continue
+            if not scores:  # the first posting, in C (0.0 + w is w)
+                scores.update(dict.fromkeys(posting, w))
+                continue
             for sid in posting:
                 scores[sid] = get(sid, 0.0) + w
         scores.pop(exclude, None)
