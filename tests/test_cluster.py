@@ -186,6 +186,16 @@ def test_lead_articles_are_kept_bounded_and_outlive_member_vectors():
             assert abs(lead.norm - 1.0) < 1e-4  # unit vectors: their dots are cosines
 
 
+def test_stories_past_the_split_size_keep_taking_lead_articles():
+    # Member vectors dropped (size > 2) while the story still wants more leads (5).
+    params = ClusterParams(split_max_size=2, lead_members=5)
+    clusterer, _ = _run(_rows(), params)
+    stories = list(clusterer._active.values())
+    assert any(s.vectors is None and s.size > 2 for s in stories)
+    for story in stories:
+        assert len(story.leads) == min(story.size, 5)
+
+
 def test_lead_weight_changes_scores_but_not_the_fixture_stories():
     rows = _rows()
     with_leads, assign = _run(rows, ClusterParams(lead_weight=0.3))

@@ -184,8 +184,8 @@ class StoryClusterer:
                 story.leads.append(_unit(compact))
             if story.vectors is not None:
                 story.vectors.append(compact)
-            if len(story.vectors) > self.params.split_max_size:
-                story.vectors = None
+                if len(story.vectors) > self.params.split_max_size:
+                    story.vectors = None
         self._changed[story.id] = None
         self._arrivals += 1
         return story.id
