@@ -39,11 +39,13 @@ from quorum.assemble.vectorize import (
     Vectorizer,
     VectorParams,
     add_vectors,
-    top_terms,
+    top_positions,
 )
 from quorum.records import Article
 
 _LEAD_TERMS = 128  # terms kept per lead-article vector
+# Far above the rounding differences between two summation orders of a cosine (~1e-15).
+_ROUNDING = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ class _Story:
     members: list[str] = field(default_factory=list)
     # Unit vectors of the first ``lead_members`` articles (kept for any size of story).
     leads: list[SparseVector] = field(default_factory=list)
-    indexed: tuple[int, ...] = ()
+    indexed: tuple[int, ...] = ()  # the centroid terms it is indexed under (a tuple: small)
 
 
 def _day(published: datetime | None) -> float | None:
@@ -140,8 +142,8 @@ class StoryClusterer:
         self._arrivals = 0
         self._clock_day: float | None = None
         self._founded = 0
-        self._scratch = DenseScratch(params.vectors.hash_bits)
-        self._names_scratch = DenseScratch(params.vectors.hash_bits)
+        # Plane 0: the loaded vector's terms; plane 1: its names.
+        self._scratch = DenseScratch(params.vectors.hash_bits, planes=2)
         self._changed: dict[str, None] = {}  # stories founded or grown since the last merge
 
     # --- public -----------------------------------------------------------------------
@@ -207,12 +209,17 @@ class StoryClusterer:
             if story is None or self._is_idle(story, None):
                 continue  # merged away earlier in this pass, or expired
             self._load(story.centroid, story.entities)
-            for other in self._candidates(story.centroid, exclude=sid):
-                if self._is_idle(other, story.last_day) or not _time_compatible(
-                    story, other, max(self._reach(story), self._reach(other))
-                ):
-                    continue
-                names_norm = story.entity_norm if len(story.entities) else 0.0
+            others = [
+                other
+                for other in self._candidates(story.centroid, exclude=sid)
+                if not self._is_idle(other, story.last_day)
+                and _time_compatible(story, other, max(self._reach(story), self._reach(other)))
+            ]
+            names_norm = story.entity_norm if len(story.entities) else 0.0
+            rough = self._rough_similarities(others, story.norm, names_norm)
+            for other, estimate in zip(others, rough, strict=True):
+                if estimate < p.merge_threshold - _ROUNDING:
+                    continue  # clearly below: the exact value cannot reach the threshold
                 sim = self._loaded_similarity(other, story.norm, names_norm)
                 if sim < p.merge_threshold:
                     continue
@@ -221,7 +228,6 @@ class StoryClusterer:
                 self._merge_into(keep, gone)
                 break  # the merged story's centroid changed; it is re-examined next pass
         self._scratch.clear()
-        self._names_scratch.clear()
         return moves
 
     # --- scoring ------------------------------------------------------------------------
@@ -229,15 +235,18 @@ class StoryClusterer:
     def _candidates(self, vector: SparseVector, exclude: str | None = None) -> list[_Story]:
         p = self.params
         scores: dict[str, float] = {}
-        terms = top_terms(vector, p.query_terms)
-        weights = dict(zip(vector.idx.tolist(), vector.val.tolist(), strict=True))
-        for term in terms.tolist():
-            posting = self._postings.get(term)
+        get = scores.get
+        top = top_positions(vector, p.query_terms)
+        postings = self._postings
+        for term, w in zip(vector.idx[top].tolist(), vector.val[top].tolist(), strict=True):
+            posting = postings.get(term)
             if not posting:
                 continue
-            w = weights[term]
+            if not scores:  # the first posting, in C (0.0 + w is w)
+                scores.update(dict.fromkeys(posting, w))
+                continue
             for sid in posting:
-                scores[sid] = scores.get(sid, 0.0) + w
+                scores[sid] = get(sid, 0.0) + w
         scores.pop(exclude, None)
         if len(scores) > p.max_candidates:
             # Stable sort: equal index scores keep posting order, so the choice is
@@ -249,60 +258,78 @@ class StoryClusterer:
         return [self._active[s] for s in scores]
 
     def _load(self, terms: SparseVector, entities: SparseVector) -> None:
-        self._scratch.load(terms)
-        self._names_scratch.load(entities)
+        self._scratch.load(terms, entities)
 
     def _loaded_similarity(self, story: _Story, norm: float, entity_norm: float) -> float:
         """Cosine of the loaded vector (of norm ``norm``) with ``story``, blended with the
         cosine of names when both sides have names (``entity_norm`` 0: the loaded has none)."""
         sim = self._scratch.dot(story.centroid) / (story.norm * norm)
         if entity_norm and len(story.entities):
-            names = self._names_scratch.dot(story.entities) / (story.entity_norm * entity_norm)
+            names = self._scratch.dot(story.entities, 1) / (story.entity_norm * entity_norm)
             w = self.params.entity_weight
             return (1.0 - w) * sim + w * names
         return sim
 
+    def _rough_similarities(
+        self, stories: list[_Story], norm: float, entity_norm: float
+    ) -> list[float]:
+        """``_loaded_similarity`` for several stories in one gather (sums in another order,
+        so they may differ from it in the last bits: a filter, not the decision)."""
+        with_names = [s for s in stories if len(s.entities)] if entity_norm else []
+        sims = self._scratch.dots([s.centroid for s in stories], [s.entities for s in with_names])
+        w = self.params.entity_weight
+        names = iter(sims[len(stories) :])
+        out = []
+        for story, dot in zip(stories, sims, strict=False):
+            sim = dot / (story.norm * norm)
+            if entity_norm and len(story.entities):
+                sim = (1.0 - w) * sim + w * (next(names) / (story.entity_norm * entity_norm))
+            out.append(sim)
+        return out
+
     def _best_story(
         self, vectors: ArticleVectors, day: float | None
     ) -> tuple[_Story | None, float]:
+        """The best-scoring candidate and its score.
+
+        One gather and one bincount give every dot product (centroids, lead articles and
+        names); the dozen scores are then blended in Python floats, which for this few
+        values is cheaper than more numpy calls (the arithmetic is the same, term by term).
+        """
         p = self.params
         candidates = [s for s in self._candidates(vectors.terms) if not self._is_idle(s, day)]
         if not candidates:
             return None, -1.0
         self._load(vectors.terms, vectors.entities)
-        # All candidates in a few numpy calls: one gather over their concatenated centroids.
-        scores = self._scratch.dots([s.centroid for s in candidates])
-        scores /= np.array([s.norm for s in candidates])
-        if len(vectors.entities):
-            named = [i for i, s in enumerate(candidates) if len(s.entities)]
-            if named:
-                names = self._names_scratch.dots([candidates[i].entities for i in named])
-                names /= np.array([candidates[i].entity_norm for i in named])
-                w = p.entity_weight
-                scores[named] = (1.0 - w) * scores[named] + w * names
-        if p.lead_weight:
-            leads = self._lead_similarities(candidates, scores)
-            scores = (1.0 - p.lead_weight) * scores + p.lead_weight * leads
-        scores += p.recency_bonus * np.array([self._recency(s, day) for s in candidates])
-        best = int(np.argmax(scores))  # first maximum: ties go to the better-ranked story
-        return candidates[best], float(scores[best])
-
-    def _lead_similarities(self, candidates: list[_Story], fallback: np.ndarray) -> np.ndarray:
-        """Best cosine of the loaded article with each candidate's lead articles (one gather
-        for all); a story without lead vectors scores its ``fallback`` (centroid) value."""
-        owners: list[int] = []
-        leads: list[SparseVector] = []
-        for i, story in enumerate(candidates):
-            owners.extend([i] * len(story.leads))
-            leads.extend(story.leads)
-        best = fallback.copy()
-        if leads:
-            sims = self._scratch.dots(leads)
-            has = np.zeros(len(candidates), dtype=bool)
-            has[owners] = True
-            best[has] = -np.inf
-            np.maximum.at(best, np.array(owners), sims)
-        return best
+        with_names = bool(len(vectors.entities))
+        leads = bool(p.lead_weight)
+        terms: list[SparseVector] = []  # per candidate: its centroid, then its lead articles
+        names: list[SparseVector] = []
+        for s in candidates:
+            terms.append(s.centroid)
+            if leads:
+                terms.extend(s.leads)
+            if with_names and len(s.entities):
+                names.append(s.entities)
+        sims = self._scratch.dots(terms, names)
+        at, name_at = 0, len(terms)
+        w, lw = p.entity_weight, p.lead_weight
+        best, best_score = candidates[0], -math.inf
+        for s in candidates:
+            score = sims[at] / s.norm
+            at += 1
+            if with_names and len(s.entities):
+                score = (1.0 - w) * score + w * (sims[name_at] / s.entity_norm)
+                name_at += 1
+            if leads:
+                # Best cosine to the story's lead articles (the centroid's if it has none).
+                lead = max(sims[at : at + len(s.leads)]) if s.leads else score
+                at += len(s.leads)
+                score = (1.0 - lw) * score + lw * lead
+            score += p.recency_bonus * self._recency(s, day)
+            if score > best_score:  # first maximum: ties go to the better-ranked story
+                best, best_score = s, score
+        return best, best_score
 
     def _recency(self, story: _Story, day: float | None) -> float:
         p = self.params
@@ -327,9 +354,10 @@ class StoryClusterer:
     def _absorb(self, story: _Story, terms: SparseVector, entities: SparseVector) -> None:
         p = self.params
         story.centroid = _small(add_vectors(story.centroid, terms, p.centroid_terms))
-        story.entities = _small(add_vectors(story.entities, entities, p.centroid_terms))
         story.norm = story.centroid.norm or 1.0
-        story.entity_norm = story.entities.norm or 1.0
+        if len(entities) or not story.entity_norm:  # no names to add: nothing changes
+            story.entities = _small(add_vectors(story.entities, entities, p.centroid_terms))
+            story.entity_norm = story.entities.norm or 1.0
 
     def _touch(self, story: _Story, key: str, day: float | None) -> None:
         story.members.append(key)
@@ -342,25 +370,29 @@ class StoryClusterer:
         self._reindex(story)
 
     def _reindex(self, story: _Story) -> None:
-        """Index ``story`` under its heaviest centroid terms (only the changes are applied)."""
-        new = tuple(top_terms(story.centroid, self.params.index_terms).tolist())
+        """Index ``story`` under its heaviest centroid terms (only the changes are applied).
+
+        Each term's posting is updated on its own, so only the set of terms matters.
+        """
+        centroid = story.centroid
+        new = set(centroid.idx[top_positions(centroid, self.params.index_terms, False)].tolist())
         old = set(story.indexed)
-        fresh = set(new)
-        for t in old - fresh:
-            posting = self._postings.get(t)
+        if new == old:
+            return
+        postings = self._postings
+        for t in old - new:
+            posting = postings.get(t)
             if posting is not None:
                 posting.pop(story.id, None)
                 if not posting:
-                    del self._postings[t]
+                    del postings[t]
         cap = self.params.max_postings
-        for t in new:
-            if t in old:
-                continue
-            posting = self._postings.setdefault(t, {})
+        for t in new - old:
+            posting = postings.setdefault(t, {})
             posting[story.id] = None
             if len(posting) > cap:
                 del posting[next(iter(posting))]  # a too-common term: drop its oldest entry
-        story.indexed = new
+        story.indexed = tuple(new)
 
     def _merge_into(self, keep: _Story, gone: _Story) -> None:
         self._unindex(gone)
@@ -406,11 +438,17 @@ class StoryClusterer:
     def _expire_idle(self) -> None:
         """Drop stories no newcomer can match any more: idle for ``expire_days`` behind the
         newest date seen and for ``expire_arrivals`` arrivals."""
-        idle = [
-            sid
-            for sid, s in self._active.items()
-            if self._is_idle(s, self._clock_day) and self._is_idle(s, None)
-        ]
+        p, day = self.params, self._clock_day
+        cutoff = self._arrivals - p.expire_arrivals  # idle for more arrivals than allowed
+        idle = []
+        for sid, s in self._active.items():  # all active stories: ``_is_idle`` inlined
+            if s.last_arrival >= cutoff:
+                continue
+            if day is not None and s.last_day is not None:
+                assert s.first_day is not None
+                if max(s.first_day - day, day - s.last_day) <= p.expire_days:
+                    continue
+            idle.append(sid)
         for sid in idle:
             story = self._active.pop(sid)
             self._unindex(story)
@@ -440,7 +478,7 @@ def _compact(vector: SparseVector) -> SparseVector:
     The comparison with lead articles only needs their main terms.
     """
     if len(vector) > _LEAD_TERMS:
-        keep = np.sort(np.argpartition(-vector.val, _LEAD_TERMS - 1)[:_LEAD_TERMS])
+        keep = np.sort((-vector.val).argpartition(_LEAD_TERMS - 1)[:_LEAD_TERMS])
         vector = SparseVector(vector.idx[keep], vector.val[keep])
     return SparseVector(vector.idx.astype(np.int32), vector.val.astype(np.float32))
 

@@ -25,9 +25,15 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # Words (letters, inner apostrophes and hyphens) and numbers with separators ("1,200", "3.5").
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*\w)?|\d+(?:[.,]\d+)*")
-# The first word of each sentence or paragraph (its capital is not a name's).
-_START_WORD = re.compile(r"(?:^|[.!?][\"'”’)\]]*\s+|\n)[\s\"'“‘(\[]*([^\W\d_](?:[\w'’-]*\w)?)")
-_UNSEEN = object()
+# The first word of each sentence or paragraph (its capital is not a name's): the text's
+# first word, and words after a sentence end or a line break. Each branch of _START_WORD
+# opens with a literal character, which lets the regex engine skip ahead to candidates.
+_FIRST_WORD = re.compile(r"[\s\"'“‘(\[]*([^\W\d_](?:[\w'’-]*\w)?)")
+_START_WORD = re.compile(
+    r"(?:\.[\"'”’)\]]*\s+|![\"'”’)\]]*\s+|\?[\"'”’)\]]*\s+|\n)"
+    r"[\s\"'“‘(\[]*([^\W\d_](?:[\w'’-]*\w)?)"
+)
+_MEMO_SIZE = 500_000  # entries kept per memo before it is cleared
 
 # Capitalised everywhere in English, so they say nothing about who or where.
 _NOT_ENTITIES = frozenset(
@@ -36,6 +42,9 @@ _NOT_ENTITIES = frozenset(
     "i it's".split()
 )
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "told", "would", "also"}
+
+
+_Info = tuple[int, bool] | None  # a word form's (slot, may be a name); None: a stop word
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,10 @@ class TermCounts:
     terms: SparseVector
     entities: SparseVector
 
+    def __reduce__(self) -> tuple:
+        # Cheaper to pickle (to and from counting workers) than the dataclass default.
+        return (TermCounts, (self.terms, self.entities))
+
 
 class Vectorizer:
     """Turns articles into vectors and keeps the online document frequencies.
@@ -80,27 +93,32 @@ class Vectorizer:
         self._mask = (1 << params.hash_bits) - 1
         self._df = np.zeros(1 << params.hash_bits, dtype=np.int32)
         self._documents = 0
-        # A word form -> (slot, may be a name) memo (None: stop word), bounded (cleared when
-        # full) so it cannot grow with the stream.
-        self._forms: dict[str, tuple[int, bool] | None] = {}
+        # A whitespace-separated token -> its words, each with (slot, may be a name) or None
+        # (a stop word). Bounded (cleared when full) so it cannot grow with the stream.
+        self._tokens: dict[str, tuple[tuple[str, _Info], ...]] = {}
 
     @property
     def documents(self) -> int:
         return self._documents
 
-    def _form(self, form: str) -> tuple[int, bool] | None:
-        info = self._forms.get(form, _UNSEEN)
-        if info is _UNSEEN:
-            if len(self._forms) > 500_000:
-                self._forms.clear()
-            lower = form.lower()
-            if len(lower) < 2 or lower in _STOP_WORDS:
-                info = None
-            else:
-                slot = zlib.crc32(lower.encode("utf-8")) & self._mask
-                info = (slot, form[0].isupper() and lower not in _NOT_ENTITIES)
-            self._forms[form] = info
-        return info  # type: ignore[return-value]
+    def _info(self, form: str) -> _Info:
+        """A word form's slot and whether it may be a name; None for a stop word."""
+        lower = form.lower()
+        if len(lower) < 2 or lower in _STOP_WORDS:
+            return None
+        slot = zlib.crc32(lower.encode("utf-8")) & self._mask
+        return (slot, form[0].isupper() and lower not in _NOT_ENTITIES)
+
+    def _words(self, token: str) -> tuple[tuple[str, _Info], ...]:
+        """The words of one whitespace-separated token with their info (memoised: tokens
+        recur, and one lookup per distinct token is most of the cost of counting)."""
+        words = self._tokens.get(token)
+        if words is None:
+            if len(self._tokens) > _MEMO_SIZE:
+                self._tokens.clear()
+            words = tuple((w, self._info(w)) for w in _WORD.findall(token))
+            self._tokens[token] = words
+        return words
 
     def count(self, title: str, text: str) -> TermCounts:
         """Weighted term counts of one article (no IDF yet; independent of the stream)."""
@@ -113,6 +131,35 @@ class Vectorizer:
             entities = {}
         return TermCounts(_sparse(terms), _sparse(entities))
 
+    def _word_counts(
+        self, text: str, lead_words: int
+    ) -> tuple[dict[str, list], list[tuple[str, _Info]]]:
+        """Form -> [count, info] for each word that is not a stop word, in order of first
+        occurrence, and the first ``lead_words`` words with their info.
+
+        The same as counting ``_WORD.findall(text)`` (no word spans whitespace), but
+        splitting on whitespace and counting tokens runs in C, so only distinct tokens (~250
+        in a 450-word article) reach Python.
+        """
+        tokens = text.split()
+        forms: dict[str, list] = {}
+        get = forms.get
+        words_of = self._words
+        for token, c in Counter(tokens).items():
+            for form, info in words_of(token):
+                if info is not None:
+                    entry = get(form)
+                    if entry is None:
+                        forms[form] = [c, info]
+                    else:
+                        entry[0] += c
+        lead: list[tuple[str, _Info]] = []
+        for token in tokens:
+            if len(lead) >= lead_words:
+                break
+            lead.extend(words_of(token))
+        return forms, lead[:lead_words]
+
     def _add_part(
         self,
         text: str,
@@ -121,20 +168,15 @@ class Vectorizer:
         entities: dict[int, float],
         lead_words: int,
     ) -> None:
-        """Add one part's counts. Counting word forms first (in C) and then visiting each
-        distinct form once keeps this fast: ~200 distinct forms in a 450-word article."""
-        words = _WORD.findall(text)
-        if not words:
+        """Add one part's counts, visiting each distinct word form once (~200 in a 450-word
+        article)."""
+        forms, lead = self._word_counts(text, lead_words)
+        if not forms:
             return
         p = self.params
         # A capital at a sentence start says nothing; elsewhere it marks a name.
-        starts = Counter(_START_WORD.findall(text))
-        form_info = self._form
-        for form, c in Counter(words).items():
-            info = form_info(form)
-            if info is None:
-                continue
-            slot, capital = info
+        starts = Counter(_sentence_starts(text))
+        for form, (c, (slot, capital)) in forms.items():
             w = c * weight
             if capital:
                 names = c - starts.get(form, 0)
@@ -143,8 +185,9 @@ class Vectorizer:
                     w += names * weight * (p.entity_boost - 1.0)
             terms[slot] = terms.get(slot, 0.0) + w
         if lead_words and p.lead_weight:
-            for form, c in Counter(words[:lead_words]).items():
-                info = form_info(form)
+            info_of = dict(lead)
+            for form, c in Counter([form for form, _ in lead]).items():
+                info = info_of[form]
                 if info is not None:
                     terms[info[0]] += c * p.lead_weight
 
@@ -185,8 +228,20 @@ class SparseVector:
     def norm(self) -> float:
         return math.sqrt(float(self.val @ self.val))
 
+    def __reduce__(self) -> tuple:
+        return (SparseVector, (self.idx, self.val))
+
 
 EMPTY = SparseVector(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def _sentence_starts(text: str) -> list[str]:
+    """The words that open a sentence or a line, in order: the first word (if the text
+    opens with one), then each word after a sentence end or a line break."""
+    first = _FIRST_WORD.match(text)
+    if first is None:
+        return _START_WORD.findall(text)
+    return [first.group(1), *_START_WORD.findall(text, first.end())]
 
 
 def _sparse(counts: dict[int, float]) -> SparseVector:
@@ -200,62 +255,101 @@ def _sparse(counts: dict[int, float]) -> SparseVector:
 
 def top_terms(vector: SparseVector, k: int) -> np.ndarray:
     """Slots of the ``k`` heaviest terms, heaviest first (stable, so deterministic)."""
+    return vector.idx[top_positions(vector, k)]
+
+
+def top_positions(vector: SparseVector, k: int, ordered: bool = True) -> np.ndarray:
+    """Positions of the ``k`` heaviest terms: heaviest first (ties: lower position first),
+    or, unordered, just which ones (the same set, for callers that only need the set)."""
     if len(vector) <= k:
-        return vector.idx[np.argsort(-vector.val, kind="stable")]
-    part = np.argpartition(-vector.val, k - 1)[:k]
-    part = part[np.lexsort((part, -vector.val[part]))]
-    return vector.idx[part]
+        if not ordered:
+            return np.arange(len(vector))
+        return (-vector.val).argsort(kind="stable")
+    part = (-vector.val).argpartition(k - 1)[:k]
+    if ordered:
+        part = part[np.lexsort((part, -vector.val[part]))]
+    return part
 
 
 def add_vectors(a: SparseVector, b: SparseVector, limit: int) -> SparseVector:
-    """``a + b``, truncated to its ``limit`` heaviest terms (ties: lower position first)."""
+    """``a + b`` (slots in ascending order), truncated to its ``limit`` heaviest terms (ties:
+    lower position first).
+
+    A stable sort puts the two entries of a shared slot side by side, ``a``'s first; summed
+    in float64 (``a``'s value plus ``b``'s, as a bincount over both would).
+    """
     if not len(b):
         return a
     if not len(a):
         return _truncate(b, limit)
-    idx, inverse = np.unique(np.concatenate((a.idx, b.idx)), return_inverse=True)
-    val = np.bincount(inverse, weights=np.concatenate((a.val, b.val)), minlength=len(idx))
-    return _truncate(SparseVector(idx, val), limit)
+    idx = np.concatenate((a.idx, b.idx))
+    val = np.concatenate((a.val, b.val), dtype=np.float64)
+    order = idx.argsort(kind="stable")
+    idx, val = idx[order], val[order]
+    shared = (idx[1:] == idx[:-1]).nonzero()[0]  # slot i+1 repeats slot i
+    val[shared] += val[shared + 1]
+    keep = np.ones(len(idx), dtype=bool)
+    keep[shared + 1] = False
+    return _truncate(SparseVector(idx[keep], val[keep]), limit)
 
 
 def _truncate(vector: SparseVector, limit: int) -> SparseVector:
     if len(vector) <= limit:
         return vector
-    keep = np.argpartition(-vector.val, limit - 1)[:limit]
+    keep = (-vector.val).argpartition(limit - 1)[:limit]
     keep.sort()
     return SparseVector(vector.idx[keep], vector.val[keep])
 
 
 class DenseScratch:
-    """A dense array one vector is spread into, so dot products with it are numpy gathers.
+    """Dense arrays ("planes") vectors are spread into, so dot products with them are gathers.
 
     Reused for every article (and zeroed after), so comparing an article with a story costs
-    one gather over the story's terms instead of a Python loop.
+    one gather over the story's terms instead of a Python loop. One plane per vector loaded
+    together (an article's terms and its names), so ``dots`` serves both in one bincount.
     """
 
-    def __init__(self, hash_bits: int) -> None:
-        self._dense = np.zeros(1 << hash_bits, dtype=np.float64)
-        self._loaded: np.ndarray | None = None
+    def __init__(self, hash_bits: int, planes: int = 1) -> None:
+        size = 1 << hash_bits
+        self._dense = np.zeros(planes * size, dtype=np.float64)
+        self._planes = [self._dense[i * size : (i + 1) * size] for i in range(planes)]
+        self._loaded: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def load(self, vector: SparseVector) -> None:
+    def load(self, *vectors: SparseVector) -> None:
+        """Spread vector ``i`` into plane ``i``."""
         self.clear()
-        self._dense[vector.idx] = vector.val
-        self._loaded = vector.idx
+        for plane, vector in zip(self._planes, vectors, strict=False):
+            plane[vector.idx] = vector.val
+            self._loaded.append((plane, vector.idx))
 
-    def dot(self, other: SparseVector) -> float:
-        return float(self._dense[other.idx] @ other.val)
+    def dot(self, other: SparseVector, plane: int = 0) -> float:
+        return float(self._planes[plane][other.idx] @ other.val)
 
-    def dots(self, others: list[SparseVector]) -> np.ndarray:
-        """Dot products with several vectors at once (one gather, one bincount)."""
-        if not others:
-            return np.zeros(0)
-        lengths = np.fromiter((len(o) for o in others), dtype=np.int64, count=len(others))
-        idx = np.concatenate([o.idx for o in others])
-        val = np.concatenate([o.val for o in others])
-        owner = np.repeat(np.arange(len(others)), lengths)
-        return np.bincount(owner, weights=self._dense[idx] * val, minlength=len(others))
+    def dots(self, *groups: list[SparseVector]) -> list[float]:
+        """Dot products of plane ``p``'s vector with each vector of ``groups[p]``, in order.
+
+        One gather per plane and one bincount for all: numpy's per-call cost, not the
+        arithmetic, dominates for a few dozen vectors of ~150 terms. Each sum runs in term
+        order over the non-zero products only (adding an exact 0.0 changes no sum).
+        """
+        gathered: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        lengths: list[int] = []
+        for plane, group in zip(self._planes, groups, strict=False):
+            if group:
+                # int64 positions: numpy gathers with them much faster than with int32.
+                gathered.append(plane.take(np.concatenate([v.idx for v in group], dtype=np.int64)))
+                values.extend([v.val for v in group])
+                lengths.extend([len(v.idx) for v in group])
+        if not lengths:
+            return []
+        loaded = gathered[0] if len(gathered) == 1 else np.concatenate(gathered)
+        hits = loaded.nonzero()[0]
+        owner = np.repeat(np.arange(len(lengths)), lengths)[hits]
+        products = loaded[hits] * np.concatenate(values)[hits]
+        return np.bincount(owner, weights=products, minlength=len(lengths)).tolist()
 
     def clear(self) -> None:
-        if self._loaded is not None:
-            self._dense[self._loaded] = 0.0
-            self._loaded = None
+        for plane, idx in self._loaded:
+            plane[idx] = 0.0
+        self._loaded = []
