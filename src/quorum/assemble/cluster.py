@@ -221,7 +221,7 @@ class StoryClusterer:
                 and _time_compatible(story, other, max(self._reach(story), self._reach(other)))
             ]
             names_norm = story.entity_norm if len(story.entities) else 0.0
-            rough = self._rough_similarities(others, story.norm, names_norm)
+            rough = self._similarities(others, story.norm, names_norm)
             for other, estimate in zip(others, rough, strict=True):
                 if estimate < p.merge_threshold - _ROUNDING:
                     continue  # clearly below: the exact value cannot reach the threshold
@@ -275,11 +275,9 @@ class StoryClusterer:
             return (1.0 - w) * sim + w * names
         return sim
 
-    def _rough_similarities(
-        self, stories: list[_Story], norm: float, entity_norm: float
-    ) -> list[float]:
+    def _similarities(self, stories: list[_Story], norm: float, entity_norm: float) -> list[float]:
         """``_loaded_similarity`` for several stories in one gather (sums in another order,
-        so they may differ from it in the last bits: a filter, not the decision)."""
+        so they may differ from it in the last bits: in the merge pass a filter only)."""
         with_names = [s for s in stories if len(s.entities)] if entity_norm else []
         sims = self._scratch.dots([s.centroid for s in stories], [s.entities for s in with_names])
         w = self.params.entity_weight
@@ -297,28 +295,19 @@ class StoryClusterer:
     ) -> tuple[_Story | None, float]:
         """The best-scoring candidate and its score.
 
-        One gather and one bincount give every dot product (centroids, lead articles and
-        names); the dozen scores are then blended in Python floats, which for this few
-        values is cheaper than more numpy calls (the arithmetic is the same, term by term).
+        Two gathers give every dot product (centroids and names, then the finalists' lead
+        articles); the dozen scores are blended in Python floats, which for this few values
+        is cheaper than more numpy calls.
         """
         p = self.params
         candidates = [s for s in self._candidates(vectors.terms) if not self._is_idle(s, day)]
         if not candidates:
             return None, -1.0
         self._load(vectors.terms, vectors.entities)
-        with_names = bool(len(vectors.entities))
-        w, lw = p.entity_weight, p.lead_weight
-        # Stage 1: centroid and names cosines (plus recency) for every candidate.
-        names = [s.entities for s in candidates if with_names and len(s.entities)]
-        sims = self._scratch.dots([s.centroid for s in candidates], names)
-        name_at = len(candidates)
-        partial: list[float] = []
-        for i, s in enumerate(candidates):
-            score = sims[i] / s.norm
-            if with_names and len(s.entities):
-                score = (1.0 - w) * score + w * (sims[name_at] / s.entity_norm)
-                name_at += 1
-            partial.append(score)
+        lw = p.lead_weight
+        # Stage 1: centroid and names cosines (plus recency) for every candidate; the
+        # article's vectors are unit vectors.
+        partial = self._similarities(candidates, 1.0, 1.0 if len(vectors.entities) else 0.0)
         recency = [p.recency_bonus * self._recency(s, day) for s in candidates]
         # Stage 2: the lead articles, only for the few best so far (they cost most terms).
         order = sorted(range(len(candidates)), key=lambda i: -(1.0 - lw) * partial[i] - recency[i])
