@@ -77,17 +77,19 @@ class ClusterParams:
     merge_every: int = 500  # callers replaying a stream run merge_pass this often
     query_terms: int = 20  # article terms looked up in the index
     index_terms: int = 40  # centroid terms under which a story is indexed
-    # Centroids (terms and names) truncated to their heaviest terms (bounded memory); 150
-    # scored the same as 300 on ECB+ and Multi-News, at half the memory.
-    centroid_terms: int = 150
+    # Centroids (terms and names) truncated to their heaviest terms (bounded memory): 100,
+    # 150 and 300 gave the same B-cubed F1 on ECB+ train, dev and Multi-News; 80 cost dev
+    # 0.004. Fewer terms: less memory and shorter gathers per comparison.
+    centroid_terms: int = 100
     # Index entries kept per term: a term shared by more active stories says little about
-    # which one an article belongs to, and the cap bounds the work per article.
-    max_postings: int = 50
+    # which one an article belongs to, and the cap bounds the work per article (30, 40 and
+    # 50 gave the same B-cubed F1 on ECB+ and Multi-News).
+    max_postings: int = 30
     max_candidates: int = 12  # stories compared exactly per article
     # Candidates compared with their lead articles too (the best by centroid, names and
-    # recency): leads hold most of the terms gathered per candidate, and 2, 4 or all 12
-    # finalists gave the same B-cubed F1 on ECB+ and Multi-News (3: ~20% less CPU).
-    lead_finalists: int = 3
+    # recency): leads hold most of the terms gathered per candidate, and 2, 3, 4 or all 12
+    # finalists gave the same B-cubed F1 on ECB+ and Multi-News (1 cost ECB+ 0.006).
+    lead_finalists: int = 2
     keep_expired_members: bool = True  # False for endless streams: forget expired stories
     vectors: VectorParams = field(default_factory=VectorParams)
 
