@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from quorum.assemble.cluster import ClusterParams, StoryClusterer
-from quorum.assemble.vectorize import SparseVector, TermCounts, Vectorizer, VectorParams
+from quorum.assemble.vectorize import ArticleVectors, SparseVector, Vectorizer, VectorParams
 from quorum.records import Article
 
 VOCAB = 60_000  # background word types
@@ -121,7 +121,7 @@ class _Stream:
             yield chunk
 
 
-_WORKER_VECTORIZER: Vectorizer | None = None  # one per worker process, made by _init
+_WORKER_VECTORIZER: Vectorizer | None = None  # the worker process's own, made by _init
 
 
 def _init_worker(params: VectorParams) -> None:
@@ -132,26 +132,31 @@ def _init_worker(params: VectorParams) -> None:
 _Packed = tuple[np.ndarray, ...]
 
 
-def _count_chunk(texts: list[tuple[str, str]]) -> _Packed:
-    """Count a chunk and pack the counts into six flat arrays: one pickled array is far
-    cheaper to send between processes than a thousand small ones."""
-    assert _WORKER_VECTORIZER is not None
-    counts = [_WORKER_VECTORIZER.count(title, text) for title, text in texts]
+def _weigh_chunk(texts: list[tuple[str, str]]) -> _Packed:
+    """Count and weigh a chunk, in arrival order, and pack the vectors into six flat
+    arrays (one pickled array is far cheaper to send between processes than many small)."""
+    vectorizer = _WORKER_VECTORIZER
+    assert vectorizer is not None
+    weighed = []
+    for title, text in texts:
+        counts = vectorizer.count(title, text)
+        vectorizer.observe(counts)
+        weighed.append(vectorizer.weigh(counts))
     packed: list[np.ndarray] = []
     for part in ("terms", "entities"):
-        vectors = [getattr(c, part) for c in counts]
+        vectors = [getattr(v, part) for v in weighed]
         packed.append(np.concatenate([v.idx for v in vectors]))
         packed.append(np.concatenate([v.val for v in vectors]))
         packed.append(np.cumsum([0] + [len(v) for v in vectors]))
     return tuple(packed)
 
 
-def _unpack(packed: _Packed) -> list[TermCounts]:
-    """The counts of ``_count_chunk``, as views into its arrays."""
+def _unpack(packed: _Packed) -> list[ArticleVectors]:
+    """The vectors of ``_weigh_chunk``, as views into its arrays."""
     t_idx, t_val, t_ends, e_idx, e_val, e_ends = packed
     t, e = t_ends.tolist(), e_ends.tolist()
     return [
-        TermCounts(
+        ArticleVectors(
             SparseVector(t_idx[t[i] : t[i + 1]], t_val[t[i] : t[i + 1]]),
             SparseVector(e_idx[e[i] : e[i + 1]], e_val[e[i] : e[i + 1]]),
         )
@@ -162,9 +167,10 @@ def _unpack(packed: _Packed) -> list[TermCounts]:
 def run_one(size: int, per_day: int, seed: int, workers: int) -> dict:
     """Cluster ``size`` synthetic articles; return throughput and peak memory.
 
-    With ``workers`` > 0, word counting (most of the per-article cost, and independent per
-    article) runs in that many worker processes while this process files the counts in
-    arrival order; the stories are the same as with ``StoryClusterer.add``.
+    With ``workers`` 1, counting and weighing (half the per-article cost; they depend only
+    on the articles before, not on the stories) run as a stage in a second process, ahead
+    of this one, which files the vectors with ``StoryClusterer.add_vectors`` in arrival
+    order; the stories are the same as with ``StoryClusterer.add``.
     """
     params = ClusterParams(keep_expired_members=False)
     stream = _Stream.create(seed, per_day)
@@ -173,8 +179,9 @@ def run_one(size: int, per_day: int, seed: int, workers: int) -> dict:
     clusterer = StoryClusterer(params)
     generation = 0.0
     done = 0
+    # One worker: it must see the articles in arrival order, for the document frequencies.
     pool = (
-        multiprocessing.get_context("fork").Pool(workers, _init_worker, (params.vectors,))
+        multiprocessing.get_context("fork").Pool(1, _init_worker, (params.vectors,))
         if workers
         else None
     )
@@ -199,8 +206,8 @@ def run_one(size: int, per_day: int, seed: int, workers: int) -> dict:
                 if done % params.merge_every == 0:
                     clusterer.merge_pass()
             continue
-        # Count this chunk in the workers while the previous one is filed here.
-        job = pool.map_async(_count_chunk, _split([(a.title, a.text) for _, a in chunk], workers))
+        # Weigh this chunk in the worker while the previous one is filed here.
+        job = pool.apply_async(_weigh_chunk, ([(a.title, a.text) for _, a in chunk],))
         if pending is not None:
             done = _file(clusterer, params, *pending, done)
         pending = (job, chunk)
@@ -221,15 +228,9 @@ def run_one(size: int, per_day: int, seed: int, workers: int) -> dict:
     }
 
 
-def _split(items: list, parts: int) -> list[list]:
-    step = -(-len(items) // parts)
-    return [items[i : i + step] for i in range(0, len(items), step)]
-
-
 def _file(clusterer: StoryClusterer, params: ClusterParams, job, chunk, done: int) -> int:
-    counts = [c for packed in job.get() for c in _unpack(packed)]
-    for (key, article), c in zip(chunk, counts, strict=True):
-        clusterer.add_counts(key, c, article.published)
+    for (key, article), vectors in zip(chunk, _unpack(job.get()), strict=True):
+        clusterer.add_vectors(key, vectors, article.published)
         done += 1
         if done % params.merge_every == 0:
             clusterer.merge_pass()
@@ -246,8 +247,9 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
+        choices=(0, 1),
         default=1,
-        help="processes counting words beside the clustering one (0: none)",
+        help="1: count and weigh words in a second process, ahead of the clustering one",
     )
     parser.add_argument("--single", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from quorum.assemble import cluster_params
 from quorum.assemble.cluster import ClusterParams, Move, StoryClusterer, story_id_for
+from quorum.assemble.vectorize import Vectorizer
 from quorum.records import Article
 from quorum.settings import Config
 
@@ -74,6 +75,21 @@ def test_deterministic_same_order_same_ids():
     _, first = _run(_rows())
     _, second = _run(_rows())
     assert first == second
+
+
+def test_weighing_as_a_stage_of_its_own_gives_the_same_stories_as_add():
+    params = ClusterParams(merge_every=0)
+    rows = _rows()
+    _, assign = _run(rows, params)
+    weigher = Vectorizer(params.vectors)  # as in another process, ahead of the clusterer
+    clusterer = StoryClusterer(params)
+    for row in rows:
+        counts = weigher.count(row["title"], row["text"])
+        weigher.observe(counts)
+        article = _article(row)
+        clusterer.add_vectors(row["id"], weigher.weigh(counts), article.published)
+    clusterer.merge_pass()
+    assert {r["id"]: clusterer.story_of(r["id"]) for r in rows} == assign
 
 
 def test_story_id_comes_from_founder_and_stays_as_story_grows():

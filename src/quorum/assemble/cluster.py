@@ -171,7 +171,17 @@ class StoryClusterer:
         if key in self._story_of:
             return self._story_of[key]
         self._vectorizer.observe(counts)
-        vectors = self._vectorizer.weigh(counts)
+        return self.add_vectors(key, self._vectorizer.weigh(counts), published)
+
+    def add_vectors(self, key: str, vectors: ArticleVectors, published: datetime | None) -> str:
+        """``add`` for an article already weighed: by a ``Vectorizer(params.vectors)`` that
+        has observed the articles filed here, in the same order, and no others.
+
+        Weighing depends only on the articles before, so it can run as a stage of its own
+        (in another process) ahead of the clusterer, with the same result.
+        """
+        if key in self._story_of:
+            return self._story_of[key]
         day = _day(published)
         if day is not None and (self._clock_day is None or day > self._clock_day):
             self._clock_day = day
