@@ -6,11 +6,13 @@ Each size runs in a fresh subprocess (so peak memory is that run's own) over a s
 synthetic articles: a Zipfian background vocabulary, stories with their own topic words
 and capitalised names, story sizes from a heavy-tailed distribution, 300-600 words per
 article, dates advancing at ``--per-day`` articles a day. Text is generated in numpy
-outside the timed section ("pre-extracted text"); the timed part is ``StoryClusterer.add``
-plus a merge pass every ``merge_every`` articles. The clusterer forgets expired stories
-(``keep_expired_members=False``), as a long-running pipeline that stores assignments in its
-database would. Cost per article should stay flat and memory should stop growing once the
-active window (``expire_days`` of articles) is full.
+outside the timed section ("pre-extracted text"); the timed part is counting and weighing
+the words (in a second process with ``--workers 1``, the default) and
+``StoryClusterer.add_vectors`` plus a merge pass every ``merge_every`` articles. The
+clusterer forgets expired stories (``keep_expired_members=False``), as a long-running
+pipeline that stores assignments in its database would. Cost per article should stay flat
+and memory should stop growing once the active window (``expire_days`` of articles) is
+full.
 """
 
 from __future__ import annotations
