@@ -139,11 +139,7 @@ def _weigh_chunk(texts: list[tuple[str, str]]) -> _Packed:
     arrays (one pickled array is far cheaper to send between processes than many small)."""
     vectorizer = _WORKER_VECTORIZER
     assert vectorizer is not None
-    weighed = []
-    for title, text in texts:
-        counts = vectorizer.count(title, text)
-        vectorizer.observe(counts)
-        weighed.append(vectorizer.weigh(counts))
+    weighed = [vectorizer.admit(vectorizer.count(title, text)) for title, text in texts]
     packed: list[np.ndarray] = []
     for part in ("terms", "entities"):
         vectors = [getattr(v, part) for v in weighed]

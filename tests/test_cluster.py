@@ -78,16 +78,13 @@ def test_deterministic_same_order_same_ids():
 
 
 def test_weighing_as_a_stage_of_its_own_gives_the_same_stories_as_add():
-    params = ClusterParams(merge_every=0)
     rows = _rows()
-    _, assign = _run(rows, params)
-    weigher = Vectorizer(params.vectors)  # as in another process, ahead of the clusterer
-    clusterer = StoryClusterer(params)
+    _, assign = _run(rows)
+    weigher = Vectorizer()  # as in another process, ahead of the clusterer
+    clusterer = StoryClusterer()
     for row in rows:
-        counts = weigher.count(row["title"], row["text"])
-        weigher.observe(counts)
-        article = _article(row)
-        clusterer.add_vectors(row["id"], weigher.weigh(counts), article.published)
+        vectors = weigher.admit(weigher.count(row["title"], row["text"]))
+        clusterer.add_vectors(row["id"], vectors, _article(row).published)
     clusterer.merge_pass()
     assert {r["id"]: clusterer.story_of(r["id"]) for r in rows} == assign
 

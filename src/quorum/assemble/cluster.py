@@ -175,12 +175,11 @@ class StoryClusterer:
         """
         if key in self._story_of:
             return self._story_of[key]
-        self._vectorizer.observe(counts)
-        return self.add_vectors(key, self._vectorizer.weigh(counts), published)
+        return self.add_vectors(key, self._vectorizer.admit(counts), published)
 
     def add_vectors(self, key: str, vectors: ArticleVectors, published: datetime | None) -> str:
-        """``add`` for an article already weighed: by a ``Vectorizer(params.vectors)`` that
-        has observed the articles filed here, in the same order, and no others.
+        """``add`` for an article already weighed by ``Vectorizer(params.vectors).admit``,
+        fed the articles filed here, in the same order, and no others.
 
         Weighing depends only on the articles before, so it can run as a stage of its own
         (in another process) ahead of the clusterer, with the same result.

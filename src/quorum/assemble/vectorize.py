@@ -200,6 +200,12 @@ class Vectorizer:
         """Apply sublinear TF and the current IDF, then L2-normalise each vector."""
         return ArticleVectors(self._tfidf(counts.terms), self._tfidf(counts.entities))
 
+    def admit(self, counts: TermCounts) -> ArticleVectors:
+        """Observe the next article of the stream, then weigh it: the order the clusterer
+        relies on, wherever the weighing runs."""
+        self.observe(counts)
+        return self.weigh(counts)
+
     def _tfidf(self, counts: SparseVector) -> SparseVector:
         if not len(counts):
             return EMPTY
