@@ -209,3 +209,88 @@ def test_lead_weight_changes_scores_but_not_the_fixture_stories():
     _, score_a = with_leads._best_story(vec_a, None)
     _, score_b = without._best_story(vec_b, None)
     assert score_a != score_b
+
+
+def _story_text(i: int, text: str, day: datetime | None) -> tuple[Article, str]:
+    return Article(url=f"u{i}", title="", text=text, outlet="x.com", published=day), f"k{i}"
+
+
+_ORTIZ = (
+    "Gunman Ortiz opened fire at the Lakewood depot; deputies arrested Ortiz after the shooting."
+)
+
+
+def test_what_an_article_says_picks_its_story_and_time_only_breaks_ties():
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    diaz = (
+        "Gunman Diaz opened fire at the Riverside mall; deputies arrested Diaz after the shooting."
+    )
+    # Names Ortiz but borrows words from the Diaz story, which grew just now.
+    follow_up = "Gunman Ortiz opened fire; deputies arrested a gunman after the mall shooting."
+    picked = {}
+    for name, params in (("default", ClusterParams()), ("full", ClusterParams(recency_rank=0.25))):
+        clusterer = StoryClusterer(params)
+        for i in range(2):
+            clusterer.add(*_story_text(i, _ORTIZ, start))
+        for i in range(2, 4):
+            clusterer.add(*_story_text(i, diaz, start + timedelta(days=10)))
+        filed = clusterer.add(*_story_text(9, follow_up, start + timedelta(days=10)))
+        picked[name] = "ortiz" if filed == clusterer.story_of("k0") else "diaz"
+    # Ranked with the full recency bonus the fresh story wins; by content, Ortiz's does.
+    assert picked == {"default": "ortiz", "full": "diaz"}
+
+
+def test_an_undated_article_needs_more_to_join_a_quiet_dated_story():
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    other = (
+        "Gunman Ruiz opened fire at a Lakewood bank; police arrested Ruiz after a shooting spree."
+    )
+    filed, scores = {}, {}
+    for margin in (0.0, ClusterParams().untimed_margin):
+        clusterer = StoryClusterer(ClusterParams(untimed_margin=margin))
+        for i in range(2):
+            clusterer.add(*_story_text(i, _ORTIZ, start))
+        for i in range(2, 102):  # the Ortiz story goes quiet
+            filler = f"Report {i}: word{i} alpha{i} beta{i} gamma{i} delta{i} epsilon{i}."
+            clusterer.add(*_story_text(i, filler, start))
+        vectorizer = clusterer._vectorizer
+        vectors = vectorizer.weigh(vectorizer.count("", other))
+        scores[margin] = clusterer._best_story(vectors, start.timestamp() / 86400)[1]
+        filed[margin] = clusterer.add(*_story_text(999, other, None)) == clusterer.story_of("k0")
+    assert filed == {0.0: True, ClusterParams().untimed_margin: False}
+    assert scores[0.0] == scores[ClusterParams().untimed_margin]  # a dated one: no margin
+
+
+def test_merge_pass_asks_more_of_a_dated_and_an_undated_story():
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    ruiz = (
+        "Gunman Ruiz opened fire at the Lakewood depot; deputies arrested Ruiz after the shooting."
+    )
+    merged = {}
+    for dated in (True, False):
+        clusterer = StoryClusterer(ClusterParams(threshold=2.0))  # each article founds a story
+        clusterer.add(*_story_text(0, _ORTIZ, start))
+        clusterer.add(*_story_text(1, ruiz, start if dated else None))
+        moves = clusterer.merge_pass()
+        merged[dated] = [m.similarity for m in moves]
+    # Their centroids agree at ~0.52: above merge_threshold, below merge_untimed_threshold.
+    assert len(merged[True]) == 1
+    assert (
+        ClusterParams().merge_threshold <= merged[True][0] < ClusterParams().merge_untimed_threshold
+    )
+    assert merged[False] == []
+
+
+def test_a_story_without_dates_earns_a_dated_article_no_recency():
+    day = datetime(2025, 1, 1, tzinfo=UTC)
+    nearby = "Deputies arrested a gunman after a shooting at a Denver bank."
+    joined = {}
+    for published in (None, day):
+        clusterer = StoryClusterer()
+        for i in range(2):
+            clusterer.add(*_story_text(i, _ORTIZ, None))  # an undated story, active just now
+        filed = clusterer.add(*_story_text(9, nearby, published))
+        joined[published is not None] = filed == clusterer.story_of("k0")
+    # Undated, the article has only its arrival to go by, and it arrived right after the
+    # story's; dated, its clock is days, on which the undated story shows nothing.
+    assert joined == {False: True, True: False}
