@@ -31,10 +31,13 @@ class Desk:
         config_path: str | Path | None = None,
         *,
         extra_outlets: Sequence[Path] = (),
+        create: bool = True,
         **overrides: Any,
     ) -> Desk:
+        """The desk for ``db`` (or the configured database); ``create`` False: a SQLite file
+        that does not exist is a ``StoreError``, not a new empty database."""
         config = load_config(config_path).with_overrides(database=db, **overrides)
-        store = Store.open(config.database)
+        store = Store.open(config.database, create=create)
         registry = OutletRegistry.load(extra_outlets)
         beat = BeatScorer.load(threshold=config.beat_threshold)
         return cls(config, store, registry, beat)

@@ -56,6 +56,7 @@ def demo(
             report = poll_once(desk, site.feed_urls())
             print_report(report, desk)
             after_ingest(desk)
+            typer.echo(f"from the command line: quorum stories --db {db}")
             if no_serve:
                 return
             serve_site(desk, port)

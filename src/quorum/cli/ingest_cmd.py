@@ -45,15 +45,28 @@ def progress_bar(description: str, total: int | None = None) -> Iterator:
         yield lambda n=1: bar.advance(task, n)
 
 
-def open_desk(db: str | None, config: Path | None, **overrides) -> Desk:
-    """Open the desk or exit with a one-line reason (bad config, unreachable database)."""
+def open_desk(db: str | None, config: Path | None, create: bool = True, **overrides) -> Desk:
+    """Open the desk or exit with a one-line reason (bad config, unreachable database).
+
+    Commands that only read pass ``create=False``: a missing SQLite file then gets a hint
+    rather than an empty new database and an empty answer.
+    """
+    from quorum.cli.demo_cmd import DEMO_DB
     from quorum.desk import Desk
     from quorum.store import StoreError
 
     try:
-        return Desk.open(db, config, **overrides)
+        return Desk.open(db, config, create=create, **overrides)
     except (ConfigError, StoreError) as exc:
-        raise fail(str(exc)) from None
+        message = str(exc)
+        if message.startswith("no database at"):
+            message += (
+                ": nothing is stored there yet (`quorum run`, `quorum ingest` or `quorum demo`"
+                " fill one)"
+            )
+            if Path(DEMO_DB).exists():
+                message += f"; the demo's database is {DEMO_DB}: add --db {DEMO_DB}"
+        raise fail(message) from None
 
 
 def print_report(report: IngestReport, desk: Desk) -> None:
@@ -166,7 +179,7 @@ def status(
     config: Path = CONFIG_OPTION,
 ) -> None:
     """Summarise the database and the fetch log: what was stored, what failed and why."""
-    with open_desk(db, config) as desk:
+    with open_desk(db, config, create=False) as desk:
         store = desk.store
         run_id = run_id or store.last_run_id()
         last = store.reason_counts(run_id) if run_id else {}

@@ -38,7 +38,7 @@ def build(db: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
     """Rebuild stories from the stored articles (run after ingest by `run` and `demo`)."""
     from quorum.pipeline import build_stories
 
-    with open_desk(db, config) as desk:
+    with open_desk(db, config, create=False) as desk:
         with progress_bar("building stories") as advance:
             typer.echo(build_stories(desk, advance))
 
@@ -54,7 +54,7 @@ def stories(
     """List stories: id, title, first/last seen, articles, independent sources, outlets."""
     if status and status not in {"verified", "single_source", "held"}:
         raise fail(f"--status must be verified, single_source or held, not {status!r}")
-    with open_desk(db, config) as desk:
+    with open_desk(db, config, create=False) as desk:
         rows = desk.store.stories(limit=limit, status=status)
         if as_json:
             for row in rows:
@@ -97,7 +97,7 @@ def story(
     config: Path = CONFIG_OPTION,
 ) -> None:
     """Show one story: its articles, why copies were merged, facts, conflicts and scores."""
-    with open_desk(db, config) as desk:
+    with open_desk(db, config, create=False) as desk:
         row = desk.store.story(story_id)
         if row is None:
             raise fail(f"no story {story_id!r}; `quorum stories` lists them", code=1)

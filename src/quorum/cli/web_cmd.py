@@ -7,17 +7,7 @@ from pathlib import Path
 import typer
 
 from quorum.cli.app import CONFIG_OPTION, DB_OPTION, app, fail
-
-
-def _open_desk(db: str | None, config: Path | None):
-    from quorum.desk import Desk
-    from quorum.settings import ConfigError
-    from quorum.store import StoreError
-
-    try:
-        return Desk.open(db, config)
-    except (ConfigError, StoreError) as exc:
-        raise fail(str(exc)) from exc
+from quorum.cli.ingest_cmd import open_desk
 
 
 @app.command()
@@ -32,7 +22,7 @@ def serve(
     """Serve the site: stories, entities, outlets, trends, search, JSON and Atom feeds."""
     from quorum.web.server import serve as run
 
-    desk = _open_desk(db, config)
+    desk = open_desk(db, config, create=False)
     typer.echo(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
     try:
         run(desk, port=port, host=host)
@@ -49,7 +39,7 @@ def build_site(
     """Write a static copy of the site: every page as index.html plus .json, and the feeds."""
     from quorum.web.static_site import build_site as build
 
-    desk = _open_desk(db, config)
+    desk = open_desk(db, config, create=False)
     try:
         report = build(desk.store, desk.config, folder)
     except OSError as exc:

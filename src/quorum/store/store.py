@@ -86,9 +86,17 @@ class Store:
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, db: str | Path, *, migrate: bool = True) -> Store:
-        """Open (and by default migrate to the latest schema) the database at ``db``."""
+    def open(cls, db: str | Path, *, migrate: bool = True, create: bool = True) -> Store:
+        """Open (and by default migrate to the latest schema) the database at ``db``.
+
+        ``create`` False: a SQLite file that does not exist is a ``StoreError`` rather than
+        a new empty database (commands that only read have nothing to show from one).
+        """
         url = database_url(db)
+        if not create and url.startswith("sqlite:///"):
+            path = Path(url.removeprefix("sqlite:///"))
+            if str(path) not in ("", ":memory:") and not path.exists():
+                raise StoreError(f"no database at {path}")
         try:
             engine = create_engine(url, future=True, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
