@@ -144,7 +144,7 @@ def test_idle_stories_expire_and_state_stays_bounded():
     assert clusterer.story_of("k1199") is not None
 
 
-def _dated(i: int, day: datetime, text: str) -> tuple[Article, str]:
+def _article_on(i: int, day: datetime | None, text: str) -> tuple[Article, str]:
     return Article(url=f"u{i}", title="", text=text, outlet="x.com", published=day), f"k{i}"
 
 
@@ -157,14 +157,14 @@ def test_big_stories_take_follow_ups_for_longer_than_small_ones():
     for size, joins in ((3, True), (2, False)):
         clusterer = StoryClusterer(params)
         for i in range(size):
-            clusterer.add(*_dated(i, start + timedelta(hours=i), shooting))
-        filed = clusterer.add(*_dated(99, verdict, trial))
+            clusterer.add(*_article_on(i, start + timedelta(hours=i), shooting))
+        filed = clusterer.add(*_article_on(99, verdict, trial))
         assert (filed == clusterer.story_of("k0")) is joins, size
     # Past the follow-up window even a big story is out of reach.
     clusterer = StoryClusterer(params)
     for i in range(3):
-        clusterer.add(*_dated(i, start, shooting))
-    late = clusterer.add(*_dated(99, start + timedelta(days=800), trial))
+        clusterer.add(*_article_on(i, start, shooting))
+    late = clusterer.add(*_article_on(99, start + timedelta(days=800), trial))
     assert late != clusterer.story_of("k0")
 
 
@@ -211,10 +211,6 @@ def test_lead_weight_changes_scores_but_not_the_fixture_stories():
     assert score_a != score_b
 
 
-def _story_text(i: int, text: str, day: datetime | None) -> tuple[Article, str]:
-    return Article(url=f"u{i}", title="", text=text, outlet="x.com", published=day), f"k{i}"
-
-
 _ORTIZ = (
     "Gunman Ortiz opened fire at the Lakewood depot; deputies arrested Ortiz after the shooting."
 )
@@ -231,10 +227,10 @@ def test_what_an_article_says_picks_its_story_and_time_only_breaks_ties():
     for name, params in (("default", ClusterParams()), ("full", ClusterParams(recency_rank=0.25))):
         clusterer = StoryClusterer(params)
         for i in range(2):
-            clusterer.add(*_story_text(i, _ORTIZ, start))
+            clusterer.add(*_article_on(i, start, _ORTIZ))
         for i in range(2, 4):
-            clusterer.add(*_story_text(i, diaz, start + timedelta(days=10)))
-        filed = clusterer.add(*_story_text(9, follow_up, start + timedelta(days=10)))
+            clusterer.add(*_article_on(i, start + timedelta(days=10), diaz))
+        filed = clusterer.add(*_article_on(9, start + timedelta(days=10), follow_up))
         picked[name] = "ortiz" if filed == clusterer.story_of("k0") else "diaz"
     # Ranked with the full recency bonus the fresh story wins; by content, Ortiz's does.
     assert picked == {"default": "ortiz", "full": "diaz"}
@@ -249,14 +245,14 @@ def test_an_undated_article_needs_more_to_join_a_quiet_dated_story():
     for margin in (0.0, ClusterParams().untimed_margin):
         clusterer = StoryClusterer(ClusterParams(untimed_margin=margin))
         for i in range(2):
-            clusterer.add(*_story_text(i, _ORTIZ, start))
+            clusterer.add(*_article_on(i, start, _ORTIZ))
         for i in range(2, 102):  # the Ortiz story goes quiet
             filler = f"Report {i}: word{i} alpha{i} beta{i} gamma{i} delta{i} epsilon{i}."
-            clusterer.add(*_story_text(i, filler, start))
+            clusterer.add(*_article_on(i, start, filler))
         vectorizer = clusterer._vectorizer
         vectors = vectorizer.weigh(vectorizer.count("", other))
         scores[margin] = clusterer._best_story(vectors, start.timestamp() / 86400)[1]
-        filed[margin] = clusterer.add(*_story_text(999, other, None)) == clusterer.story_of("k0")
+        filed[margin] = clusterer.add(*_article_on(999, None, other)) == clusterer.story_of("k0")
     assert filed == {0.0: True, ClusterParams().untimed_margin: False}
     assert scores[0.0] == scores[ClusterParams().untimed_margin]  # a dated one: no margin
 
@@ -269,8 +265,8 @@ def test_merge_pass_asks_more_of_a_dated_and_an_undated_story():
     merged = {}
     for dated in (True, False):
         clusterer = StoryClusterer(ClusterParams(threshold=2.0))  # each article founds a story
-        clusterer.add(*_story_text(0, _ORTIZ, start))
-        clusterer.add(*_story_text(1, ruiz, start if dated else None))
+        clusterer.add(*_article_on(0, start, _ORTIZ))
+        clusterer.add(*_article_on(1, start if dated else None, ruiz))
         moves = clusterer.merge_pass()
         merged[dated] = [m.similarity for m in moves]
     # Their centroids agree at ~0.52: above merge_threshold, below merge_untimed_threshold.
@@ -288,8 +284,8 @@ def test_a_story_without_dates_earns_a_dated_article_no_recency():
     for published in (None, day):
         clusterer = StoryClusterer()
         for i in range(2):
-            clusterer.add(*_story_text(i, _ORTIZ, None))  # an undated story, active just now
-        filed = clusterer.add(*_story_text(9, nearby, published))
+            clusterer.add(*_article_on(i, None, _ORTIZ))  # an undated story, active just now
+        filed = clusterer.add(*_article_on(9, published, nearby))
         joined[published is not None] = filed == clusterer.story_of("k0")
     # Undated, the article has only its arrival to go by, and it arrived right after the
     # story's; dated, its clock is days, on which the undated story shows nothing.
