@@ -31,6 +31,7 @@ DB_OPTION = typer.Option(
     envvar="QUORUM_DATABASE_URL",
     help="SQLite path or SQLAlchemy URL (default: ./quorum.db, or `database` in quorum.toml).",
 )
+DEMO_DB = "quorum-demo.db"  # where `quorum demo` builds, apart from a real desk's database
 CONFIG_OPTION = typer.Option(
     None,
     "--config",

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import typer
 
-from quorum.cli.app import CONFIG_OPTION, app, fail
+from quorum.cli.app import CONFIG_OPTION, DEMO_DB, app, fail
 from quorum.cli.ingest_cmd import after_ingest, open_desk, poll_once, print_report
-
-DEMO_DB = "quorum-demo.db"
 
 
 @app.command()

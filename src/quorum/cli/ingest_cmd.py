@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quorum.cli.app import CONFIG_OPTION, DB_OPTION, app, fail, print_json
+from quorum.cli.app import CONFIG_OPTION, DB_OPTION, DEMO_DB, app, fail, print_json
 from quorum.settings import ConfigError
 
 if TYPE_CHECKING:
@@ -51,22 +51,21 @@ def open_desk(db: str | None, config: Path | None, create: bool = True, **overri
     Commands that only read pass ``create=False``: a missing SQLite file then gets a hint
     rather than an empty new database and an empty answer.
     """
-    from quorum.cli.demo_cmd import DEMO_DB
     from quorum.desk import Desk
-    from quorum.store import StoreError
+    from quorum.store import MissingDatabase, StoreError
 
     try:
         return Desk.open(db, config, create=create, **overrides)
-    except (ConfigError, StoreError) as exc:
-        message = str(exc)
-        if message.startswith("no database at"):
-            message += (
-                ": nothing is stored there yet (`quorum run`, `quorum ingest` or `quorum demo`"
-                " fill one)"
-            )
-            if Path(DEMO_DB).exists():
-                message += f"; the demo's database is {DEMO_DB}: add --db {DEMO_DB}"
+    except MissingDatabase as exc:
+        message = (
+            f"{exc}: nothing is stored there yet (`quorum run`, `quorum ingest` or"
+            " `quorum demo` fill one)"
+        )
+        if Path(DEMO_DB).exists():
+            message += f"; the demo's database is {DEMO_DB}: add --db {DEMO_DB}"
         raise fail(message) from None
+    except (ConfigError, StoreError) as exc:
+        raise fail(str(exc)) from None
 
 
 def print_report(report: IngestReport, desk: Desk) -> None:

@@ -37,6 +37,10 @@ class StoreError(RuntimeError):
     """The database cannot be opened or used; the message says why."""
 
 
+class MissingDatabase(StoreError):
+    """A SQLite file that does not exist, opened with ``create=False``."""
+
+
 @dataclass(frozen=True, slots=True)
 class AddResult:
     id: int
@@ -89,19 +93,19 @@ class Store:
     def open(cls, db: str | Path, *, migrate: bool = True, create: bool = True) -> Store:
         """Open (and by default migrate to the latest schema) the database at ``db``.
 
-        ``create`` False: a SQLite file that does not exist is a ``StoreError`` rather than
-        a new empty database (commands that only read have nothing to show from one).
+        ``create`` False: a SQLite file that does not exist is a ``MissingDatabase`` error
+        rather than a new empty database (commands that only read have nothing to show from one).
         """
         url = database_url(db)
-        if not create and url.startswith("sqlite:///"):
-            path = Path(url.removeprefix("sqlite:///"))
-            if str(path) not in ("", ":memory:") and not path.exists():
-                raise StoreError(f"no database at {path}")
         try:
             engine = create_engine(url, future=True, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"cannot use database {db!s}: {exc}") from exc
         if engine.dialect.name == "sqlite":
+            path = engine.url.database  # None, "" or ":memory:" for an in-memory database
+            if not create and path not in (None, "", ":memory:") and not Path(path).exists():
+                engine.dispose()
+                raise MissingDatabase(f"no database at {path}")
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine)
         if migrate:
