@@ -263,7 +263,7 @@ class StoryClusterer:
                 if estimate < p.merge_threshold - _ROUNDING:
                     continue  # clearly below: the exact value cannot reach the threshold
                 sim = self._loaded_similarity(other, story.norm, names_norm)
-                untimed = (story.last_day is None) != (other.last_day is None)
+                untimed = _one_side_dated(story.last_day, other.last_day)
                 if sim < (p.merge_untimed_threshold if untimed else p.merge_threshold):
                     continue
                 keep, gone = (story, other) if _survives(story, other) else (other, story)
@@ -357,7 +357,7 @@ class StoryClusterer:
         partial = self._similarities(candidates, 1.0, 1.0 if len(vectors.entities) else 0.0)
         recency = [self._recency(s, day) for s in candidates]
         margin = [
-            p.untimed_margin * (1.0 - r) if (day is None) != (s.last_day is None) else 0.0
+            p.untimed_margin * (1.0 - r) if _one_side_dated(day, s.last_day) else 0.0
             for s, r in zip(candidates, recency, strict=True)
         ]
         rank_w = p.recency_rank
@@ -525,6 +525,11 @@ class StoryClusterer:
 def _survives(a: _Story, b: _Story) -> bool:
     """Whether ``a`` keeps its id when merged with ``b``: the larger, then the older, wins."""
     return (a.size, -a.seq) >= (b.size, -b.seq)
+
+
+def _one_side_dated(a: float | None, b: float | None) -> bool:
+    """Whether exactly one of two days is known: then dates cannot vouch for a join."""
+    return (a is None) != (b is None)
 
 
 def _time_compatible(a: _Story, b: _Story, max_gap_days: float) -> bool:
