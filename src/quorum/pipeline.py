@@ -16,7 +16,7 @@ The steps, mirrored by ``# n.`` comments in ``build_stories``:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -114,23 +114,38 @@ def assemble(
     return stories, why_moved
 
 
-def _context(story: Story, articles: dict[int, Article]) -> StoryContext:
-    origin_of: dict[int, str] = {}
+def copy_ids(story: Story, articles: Mapping) -> set:
+    """Keys of the story's copies: in each origin the earliest article is the original and
+    the rest are copies (``articles`` maps the story's keys to their articles)."""
     copies = set()
     for origin in story.origins:
         ids = sorted(
-            (int(i) for i in origin.article_ids),
-            key=lambda i: (articles[i].published is None, articles[i].published, i),
+            origin.article_ids,
+            key=lambda i: (articles[i].published is None, articles[i].published, articles[i].id),
         )
-        for n, aid in enumerate(ids):
-            origin_of[aid] = origin.key
-            if n:  # the first article of an origin is the original; the rest are copies
-                copies.add(aid)
+        copies.update(ids[1:])
+    return copies
+
+
+def _context(story: Story, articles: dict[int, Article]) -> StoryContext:
+    origin_of = {int(i): o.key for o in story.origins for i in o.article_ids}
+    keyed = {k: articles[int(k)] for k in story.article_ids}
+    copies = {int(i) for i in copy_ids(story, keyed)}
     sourced = [
         SourcedArticle(articles[int(i)], origin_of[int(i)], articles[int(i)].outlet)
         for i in story.article_ids
     ]
     return StoryContext(story, sourced, frozenset(copies))
+
+
+def assemble_stored(
+    store, owner_of: Callable[[str], str], config: Config, in_beat: bool | None = True
+) -> tuple[list[Story], list[Article]]:
+    """Steps 1-2 over the stored articles (``in_beat`` None: all of them), as a build does;
+    also returns the articles, keyed in the stories by ``str(article.id)``."""
+    articles = list(store.articles(in_beat=in_beat))
+    stories, _ = assemble(articles, owner_of, config)
+    return stories, articles
 
 
 def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:

@@ -9,6 +9,7 @@ from quorum.cli import (
     eval_beat,  # noqa: F401
     eval_clustering,  # noqa: F401
     eval_enrich,  # noqa: F401
+    eval_stories,  # noqa: F401
     eval_summarization,  # noqa: F401
     extract_cmd,  # noqa: F401
     ingest_cmd,  # noqa: F401
