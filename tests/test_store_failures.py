@@ -245,3 +245,27 @@ def test_quorum_status_started_three_times_at_once_on_an_empty_file(tmp_path):
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
         assert json.loads(out)["articles"] == 0
+
+
+def test_an_up_to_date_database_opens_while_a_writer_holds_the_lock(tmp_path):
+    """Only a migration takes the write lock: `quorum status` or the web server must not
+    queue behind a long story build (the lock wait is minutes, meant for migrations)."""
+    import threading
+
+    db = _filled(tmp_path, count=3)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a write transaction in progress
+    opened: list[int] = []
+
+    def open_it() -> None:
+        with Store.open(str(db)) as store:
+            opened.append(store.count_articles())
+
+    try:
+        thread = threading.Thread(target=open_it, daemon=True)
+        thread.start()
+        thread.join(60)  # a bound on hanging, not a speed figure: it takes milliseconds
+        assert opened == [3]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

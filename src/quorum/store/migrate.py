@@ -55,14 +55,26 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from several processes). Raises ``SchemaTooNew`` for a revision this code lacks."""
     cfg = alembic_config(engine)
     script = ScriptDirectory.from_config(cfg)
+    # Read first, without the lock: a database already up to date (every open but the
+    # first) needs no write lock, so a read-only file still opens and a reader never
+    # waits behind a writer.
+    with engine.connect() as conn:
+        current = _known(script, MigrationContext.configure(conn).get_current_revision())
+    if revision == "head" and current in script.get_heads():
+        return
     with _locked(engine) as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-        if current is not None and current not in {s.revision for s in script.walk_revisions()}:
-            raise SchemaTooNew(current, tuple(script.get_heads()))
-        if current not in script.get_heads():
+        # again under the lock: another process may have migrated while this one waited
+        current = _known(script, MigrationContext.configure(conn).get_current_revision())
+        if current not in script.get_heads() or revision != "head":
             cfg.attributes["connection"] = conn  # env.py migrates inside this transaction
             command.upgrade(cfg, revision)
         conn.commit()
+
+
+def _known(script: ScriptDirectory, current: str | None) -> str | None:
+    if current is not None and current not in {s.revision for s in script.walk_revisions()}:
+        raise SchemaTooNew(current, tuple(script.get_heads()))
+    return current
 
 
 @contextmanager
