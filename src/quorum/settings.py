@@ -137,7 +137,8 @@ SETTINGS: tuple[Setting, ...] = (
         "site_url",
         "",
         "Public base URL of the site (https://desk.example.org/), used "
-        "for absolute links in Atom feeds and webhooks; empty: the request's own URL.",
+        "for absolute links in Atom feeds and webhooks; empty: the address `quorum serve` "
+        "listens on (relative links when that is every interface), never the request's Host.",
     ),
     # 20: a screenful of cards; each page reads exactly this many rows (+1 to know if
     # there is a next page), so the home page stays fast at any database size.

@@ -19,7 +19,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quorum.cli.app import CONFIG_OPTION, DB_OPTION, DEMO_DB, app, fail, print_json
+from quorum.cli.app import (
+    CONFIG_OPTION,
+    DB_OPTION,
+    DEMO_DB,
+    app,
+    fail,
+    print_json,
+    remember_database,
+)
 from quorum.settings import ConfigError
 
 if TYPE_CHECKING:
@@ -55,7 +63,7 @@ def open_desk(db: str | None, config: Path | None, create: bool = True, **overri
     from quorum.store import MissingDatabase, StoreError
 
     try:
-        return Desk.open(db, config, create=create, **overrides)
+        desk = Desk.open(db, config, create=create, **overrides)
     except MissingDatabase as exc:
         message = (
             f"{exc}: nothing is stored there yet (`quorum run`, `quorum ingest` or"
@@ -66,6 +74,17 @@ def open_desk(db: str | None, config: Path | None, create: bool = True, **overri
         raise fail(message) from None
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
+    remember_database(desk.config.database)
+    return desk
+
+
+def check_writes(desk: Desk) -> None:
+    """Exit non-zero when the database failed during a run, even where the run logged the
+    failure per item and went on (a disk that filled up half-way)."""
+    from quorum.store.errors import explain
+
+    if desk.store.failure is not None:
+        raise fail(explain(desk.store.failure, desk.config.database), code=1)
 
 
 def print_report(report: IngestReport, desk: Desk) -> None:
@@ -97,6 +116,7 @@ def ingest(
     if missing:
         raise fail(f"not a file or http(s) URL: {', '.join(missing)}")
     with open_desk(db, config) as desk:
+        desk.store.check_integrity()  # a damaged file: refuse before writing into it
         ingestor = Ingestor(desk.store, desk.config, desk.registry, desk.beat)
         report = IngestReport(ingestor.run_id)
         for path in files:
@@ -111,6 +131,7 @@ def ingest(
 
             report.merge(asyncio.run(pages()))
         print_report(report, desk)
+        check_writes(desk)
 
 
 def parse_every(text: str) -> float:
@@ -153,9 +174,11 @@ def run(
         feeds = feed_list(desk, feed or [])
         if not feeds:
             raise fail("no feeds configured: set `feeds` in quorum.toml or pass --feed")
+        desk.store.check_integrity()
         while True:
             report = poll_once(desk, feeds)
             print_report(report, desk)
+            check_writes(desk)
             after_ingest(desk)
             if interval is None:
                 return

@@ -1,4 +1,5 @@
-"""Alembic environment: migrations run on the engine Quorum already opened."""
+"""Alembic environment: migrations run on the engine Quorum already opened, or inside the
+transaction ``quorum.store.migrate.upgrade`` holds its migration lock in."""
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -15,18 +16,27 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (type_ == "table" and reflected and compare_to is None)
 
 
+def _migrate(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
+        include_object=include_object,
+    )
+    with context.begin_transaction():  # a no-op inside the caller's transaction
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
+    shared = config.attributes.get("connection")
+    if shared is not None:
+        _migrate(shared)  # the caller commits
+        return
     engine = config.attributes.get("engine") or create_engine(
         config.get_main_option("sqlalchemy.url")
     )
     with engine.begin() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
-            include_object=include_object,
-        )
-        context.run_migrations()
+        _migrate(connection)
 
 
 run_migrations_online()

@@ -9,6 +9,7 @@ crash loses at most the article being written.
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -16,14 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from quorum.records import Article, BeatScore, FetchResult, Outlet
+from quorum.store.errors import StoreError, database_name, explain
 from quorum.store.schema import (
     ArticleRow,
+    Base,
     FeedRow,
     FetchLogRow,
     OutletRow,
@@ -33,12 +36,12 @@ from quorum.store.schema import (
 )
 
 
-class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message says why."""
-
-
 class MissingDatabase(StoreError):
     """A SQLite file that does not exist, opened with ``create=False``."""
+
+
+class StoreMissingTable(SQLAlchemyError):
+    """A table of the schema is missing (the message reads like the driver's own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,10 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._outlets_seen: dict[str, tuple[Outlet, int]] = {}
+        # The first failure of the database itself, even one a caller caught and logged:
+        # a run that went on past it must still not report success.
+        self.failure: DBAPIError | None = None
+        event.listen(engine, "handle_error", self._note_failure)
 
     # --- opening -------------------------------------------------------------------------
 
@@ -95,12 +102,15 @@ class Store:
 
         ``create`` False: a SQLite file that does not exist is a ``MissingDatabase`` error
         rather than a new empty database (commands that only read have nothing to show from one).
+        Any database that cannot be used (not a database, damaged, from a newer Quorum, a
+        table missing) is a ``StoreError`` whose message names it and what to do.
         """
         url = database_url(db)
+        name = database_name(db)
         try:
             engine = create_engine(url, future=True, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise StoreError(f"cannot use database {db!s}: {exc}") from exc
+            raise StoreError(f"cannot use database {name}: {exc}") from exc
         if engine.dialect.name == "sqlite":
             path = engine.url.database  # None, "" or ":memory:" for an in-memory database
             if not create and path not in (None, "", ":memory:") and not Path(path).exists():
@@ -110,12 +120,54 @@ class Store:
         store = cls(engine)
         if migrate:
             try:
-                from quorum.store.migrate import upgrade
+                from quorum.store.migrate import SchemaTooNew, upgrade
 
                 upgrade(engine)
-            except OperationalError as exc:
-                raise StoreError(f"cannot open database {db!s}: {exc.orig}") from exc
+                store._check_tables()
+            except SchemaTooNew as exc:
+                engine.dispose()
+                raise StoreError(f"cannot open {name}: {exc}") from exc
+            except (SQLAlchemyError, sqlite3.DatabaseError) as exc:
+                engine.dispose()
+                raise StoreError(explain(exc, name)) from exc
         return store
+
+    def _note_failure(self, context: Any) -> None:
+        exc = context.sqlalchemy_exception
+        if context.is_pre_ping:  # a stale pooled connection: the pool reconnects
+            return
+        # OperationalError: disk full, I/O, locked, lost connection; plain DatabaseError:
+        # sqlite3's "malformed" and "not a database". Not a constraint or a bad value.
+        if self.failure is None and (
+            isinstance(exc, OperationalError) or type(exc) is DatabaseError
+        ):
+            self.failure = exc
+
+    def check_integrity(self) -> None:
+        """Refuse a damaged SQLite file before writing to it (``PRAGMA quick_check``).
+
+        Writes can land on intact pages of a damaged file and succeed, so a writer would
+        otherwise report success while the damage grows. PostgreSQL checks its own pages.
+        """
+        if self.dialect != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+        except SQLAlchemyError as exc:
+            raise StoreError(explain(exc, self.engine.url.database)) from exc
+        if rows != ["ok"]:
+            first = rows[0].strip().splitlines()[-1] if rows and rows[0].strip() else "?"
+            problem = sqlite3.DatabaseError(f"database disk image is malformed ({first})")
+            raise StoreError(explain(problem, self.engine.url.database))
+
+    def _check_tables(self) -> None:
+        """Every table the schema has must be there: a dropped one would otherwise show as a
+        query error in the middle of a command."""
+        have = set(inspect(self.engine).get_table_names())
+        missing = sorted(set(Base.metadata.tables) - have)
+        if missing:
+            raise StoreMissingTable(f"no such table: {', '.join(missing)}")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -496,9 +548,10 @@ def _article(row: ArticleRow, domain: str) -> Article:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets the web server read while an ingest run writes; busy_timeout makes a
     # second writer wait instead of failing at once.
+    # busy_timeout comes first so that switching to WAL also waits for a lock.
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
