@@ -36,6 +36,7 @@ class _Words:
     past: tuple[str, ...]
     neutral: frozenset[str]
     weak_future: frozenset[str]
+    deadline: frozenset[str]
     approximately: tuple[str, ...]
 
 
@@ -58,6 +59,7 @@ def _words() -> _Words:
         tuple(raw["tense"]["past"]),
         frozenset(raw["tense"]["neutral"]),
         frozenset(raw["tense"]["weak_future"]),
+        frozenset(raw["tense"]["deadline"]),
         tuple(raw["approximately"]["words"]),
     )
 
@@ -148,24 +150,35 @@ def _month_end(y: int, m: int) -> date:
 _WORD = re.compile(r"[A-Za-z']+")
 
 
-def _tense(text: str, start: int, end: int) -> str | None:
+def _tense(text: str, start: int, end: int, modals: bool = True) -> str | None:
     """Past or future from the cue word nearest before the expression in its clause (then
-    just after it): "said Friday" is past, "will meet Friday" and "payable Dec. 7" future."""
+    just after it): "said Friday" is past, "will meet Friday" and "payable Dec. 7" future.
+    A deadline word right before ("by Jan. 14") decides alone; modals ("would") only count
+    when nothing stronger is found, and not at all for weekdays (reported speech)."""
     w = _words()
     floor = max(0, start - 90)
     lo = max(text.rfind(".", floor, start), text.rfind("\n", floor, start), floor)
     before = [m[0] for m in _WORD.finditer(text[lo:start].lower())]
     after = [m[0] for m in _WORD.finditer(text[end : end + 40].lower().split(".", 1)[0])]
+    near = [x for x in before[-3:] if x not in ("on", "at", "the", "in", "of")]
+    if near and near[-1] in w.deadline:
+        return "future"
     weak = None
-    for i, word in enumerate([*reversed(before), *after[:3]]):
+    words = [*reversed(before), *after[:3]]
+    for i, word in enumerate(words):
         if word in w.weak_future:
-            if i < len(before):
+            if i < len(before) and modals:
                 weak = weak or "future"
         elif word in w.future or word == "ll":
             return "future"
         elif word in w.past or (len(word) > 4 and word.endswith("ed") and word not in w.neutral):
+            if i + 1 < len(before) and words[i + 1] in _PASSIVE:
+                continue  # "would be held", "is expected": a participle, not a past tense
             return "past"
     return weak
+
+
+_PASSIVE = frozenset(("be", "been", "being", "is", "are", "am", "to"))
 
 
 # --- patterns -----------------------------------------------------------------------------
@@ -177,8 +190,8 @@ class Ctx:
     anchor: date
     quarter: tuple[int, int] | None = None  # the last quarter mentioned, for "a year earlier"
 
-    def tense(self, m: re.Match) -> str | None:
-        return _tense(self.text, m.start(), m.end())
+    def tense(self, m: re.Match, modals: bool = True) -> str | None:
+        return _tense(self.text, m.start(), m.end(), modals)
 
 
 Handler = Callable[[re.Match, Ctx], tuple[str, str] | None]
@@ -228,7 +241,7 @@ def rules() -> list[tuple[re.Pattern, Handler]]:
         (rf"(?:the{S})?(?P<cent>\d{{1,2}})(?:st|nd|rd|th)[\s-]{{1,2}}century", _century),
         (rf"(?:{rel}{S})?{wday}(?:{S}{part})?\b", _weekday),
         (
-            rf"(?:{clock}|(?P<noon>noon|midnight)){tz}(?:,?{S}(?:{wday}|(?P<deic>today|yesterday|tomorrow)|{month}{S}{day}\b))?",
+            rf"(?:{clock}|(?P<noon>noon|midnight|midday)){tz}(?:,?{S}(?:{wday}|(?P<deic>today|yesterday|tomorrow)|{month}{S}{day}\b))?",
             _clock,
         ),
         (rf"(?:{mod})?(?P<deic>today|tonight|yesterday|tomorrow|tonite)(?:{S}{part})?\b", _deictic),
@@ -339,7 +352,7 @@ def _month_year(m: re.Match, ctx: Ctx):
 
 
 _MONTH_CUE = re.compile(
-    r"(?:in|since|by|until|till|through|during|of|from|to|before|after|early|late|mid|last|this|next|and|or)[\s-]{1,3}$",
+    r"(?:the|in|since|by|until|till|through|during|of|from|to|before|after|early|late|mid|last|this|next|and|or)[\s-]{1,3}$",
     re.I,
 )
 
@@ -399,7 +412,7 @@ def _weekday(m: re.Match, ctx: Ctx):
     elif rel in ("next", "coming"):
         d = _weekday_date(a, wd, 1, skip_today=True)
     else:
-        tense = ctx.tense(m)
+        tense = ctx.tense(m, modals=False)
         d = _weekday_date(
             a, wd, 1 if tense == "future" or rel == "this" and tense != "past" else -1
         )
@@ -422,7 +435,7 @@ def _deictic(m: re.Match, ctx: Ctx):
 
 def _clock(m: re.Match, ctx: Ctx):
     if m["noon"]:
-        hh, mm = (12, 0) if m["noon"].lower() == "noon" else (24, 0)
+        hh, mm = (24, 0) if m["noon"].lower() == "midnight" else (12, 0)
     else:
         hh, mm = int(m["hour"]), int(m["minute"] or 0)
         if not 1 <= hh <= 12:
@@ -440,7 +453,7 @@ def _clock(m: re.Match, ctx: Ctx):
 
 def _weekday_time(m: re.Match, ctx: Ctx, hh: int, mm: int):
     wd = _words().weekdays[m["wday"].lower()]
-    tense = ctx.tense(m)
+    tense = ctx.tense(m, modals=False)
     d = _weekday_date(ctx.anchor, wd, 1 if tense == "future" else -1)
     return "TIME", f"{_ymd(d)}T{hh:02d}:{mm:02d}"
 
@@ -694,6 +707,8 @@ def _duration(m: re.Match, ctx: Ctx):
     n = _count(m["num"])
     if n is None or m["unit"].lower() in ("night",):
         return None
+    if re.match(r"-?old\b", ctx.text[m.end() : m.end() + 5]):
+        return None  # "a 6-year-old": an age, not a stretch of time
     if m["num"].lower() in ("a", "an") and not m["span"]:
         before = ctx.text[max(0, m.start() - 25) : m.start()].lower()
         if re.search(r"(?:\d|cents?|dollars?|\$\S*|times|once|twice)\s{0,2}$", before):
