@@ -8,6 +8,7 @@ from quorum.cli import (
     demo_cmd,  # noqa: F401
     eval_beat,  # noqa: F401
     eval_clustering,  # noqa: F401
+    eval_dates,  # noqa: F401
     eval_enrich,  # noqa: F401
     eval_stories,  # noqa: F401
     eval_summarization,  # noqa: F401

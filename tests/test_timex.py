@@ -1,0 +1,193 @@
+"""Time expressions resolved against the publication date, one rule per test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from quorum.enrich.timex import Timex, day_range, find_timexes, resolved_days
+
+THU = date(1998, 1, 8)  # a Thursday
+
+
+def values(text: str, anchor: date = THU) -> list[tuple[str, str]]:
+    return [(t.text, t.value) for t in find_timexes(text, anchor)]
+
+
+def only(text: str, anchor: date = THU) -> Timex:
+    found = find_timexes(text, anchor)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The minister said Monday that talks had failed.", "1998-01-05"),
+        ("The rocket was launched Thursday from the Cape.", "1998-01-08"),  # the same day
+        ("Officials met on Friday to review the data.", "1998-01-02"),
+        ("The agency will launch the probe Monday.", "1998-01-12"),
+        ("The crew is scheduled to dock Saturday.", "1998-01-10"),
+        ("NASA plans to brief reporters on Tuesday.", "1998-01-13"),
+        ("The vote took place last Wednesday.", "1998-01-07"),
+        ("The hearing is next Thursday.", "1998-01-15"),
+    ],
+)
+def test_weekday_points_back_in_past_tense_and_forward_in_future_tense(text, value):
+    assert only(text).value == value
+
+
+def test_past_weekday_is_never_after_the_anchor():
+    for text in ("He said Friday it failed.", "It was seen Saturday.", "They met Sunday."):
+        assert date.fromisoformat(only(text).value) <= THU
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Sales fell last week.", "1998-W01"),
+        ("The board meets next week.", "1998-W03"),
+        ("Orders rose this week.", "1998-W02"),
+        ("The contract was signed last month.", "1997-12"),
+        ("A launch is planned next month.", "1998-02"),
+        ("Budgets grow this year.", "1998"),
+        ("Spending fell last year.", "1997"),
+        ("The test failed earlier this month.", "1998-01"),
+        ("Delivery is due early next year.", "1999"),
+        ("The satellite failed a year ago.", "1997"),
+        ("It launched six months ago.", "1997-07"),
+        ("It happened yesterday.", "1998-01-07"),
+        ("The vote is tomorrow.", "1998-01-09"),
+        ("The budget is tight now.", "PRESENT_REF"),
+        ("The fleet was recently upgraded.", "PAST_REF"),
+    ],
+)
+def test_relative_expressions(text, value):
+    assert only(text).value == value
+
+
+def test_date_without_a_year_follows_tense_and_nearness():
+    assert only("The satellite was launched on Dec. 20.").value == "1997-12-20"
+    assert only("The launch is scheduled for Feb. 3.").value == "1998-02-03"
+    assert only("The dividend is payable Jan. 20.").value == "1998-01-20"
+    # a past event is never dated after its article
+    assert only("The probe was lost on Jan. 20.").value == "1997-01-20"
+
+
+def test_month_without_a_year():
+    assert only("The mission launched in March.").value == "1997-03"
+    assert only("The mission will fly in March.").value == "1998-03"
+    assert only("It was delayed last April.").value == "1997-04"
+    assert only("It slipped to next March.").value == "1998-03"
+    assert values("He may resign. They march on.") == []  # verbs, not months
+
+
+def test_explicit_dates_need_no_anchor_help():
+    assert values("On Jan. 5, 1998, and on 12 March 1997, and 1998-02-03.") == [
+        ("Jan. 5, 1998", "1998-01-05"),
+        ("12 March 1997", "1997-03-12"),
+        ("1998-02-03", "1998-02-03"),
+    ]
+    assert only("In August 1996 the rocket flew.").value == "1996-08"
+    assert only("The station opened in 1989.").value == "1989"
+    assert only("Saturday, April 25 was the deadline.", date(1998, 4, 24)).value == "1998-04-25"
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor", "value"),
+    [
+        ("Third-quarter profit rose.", date(1989, 11, 1), "1989-Q3"),
+        ("The company reported a loss for the third quarter.", date(1989, 11, 1), "1989-Q3"),
+        ("Profit in the fourth quarter of 1988 fell.", date(1989, 11, 1), "1988-Q4"),
+        ("Results for the quarter were weak.", date(1989, 11, 1), "1989-Q3"),
+        ("Sales rose in the first half.", date(1989, 11, 1), "1989-H1"),
+    ],
+)
+def test_quarters(text, anchor, value):
+    assert only(text, anchor).value == value
+
+
+def test_a_year_earlier_compares_with_the_quarter_just_named():
+    found = values("Third-quarter net rose 5% from a year earlier.", date(1989, 11, 1))
+    assert found == [("Third-quarter", "1989-Q3"), ("a year earlier", "1988-Q3")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("The burn lasted two weeks.", "P2W", "DURATION"),
+        ("A 10-year contract was signed.", "P10Y", "DURATION"),
+        ("over the past three months", "P3M", "DURATION"),
+        ("the first nine months", "P9M", "DURATION"),
+        ("a five-hour spacewalk", "PT5H", "DURATION"),
+        ("for twenty-four hours", "PT24H", "DURATION"),
+        ("The station has orbited for several years.", "PXY", "DURATION"),
+        ("Reports are filed daily.", "P1D", "SET"),
+        ("The crew meets every Thursday.", "XXXX-WXX-4", "SET"),
+    ],
+)
+def test_durations_and_sets(text, value, kind):
+    t = only(text)
+    assert (t.value, t.type) == (value, kind)
+
+
+def test_an_age_is_not_a_duration():
+    assert values("A 6-year-old boy watched the launch.") == []
+
+
+def test_year_boundaries():
+    new_year = date(1999, 1, 2)  # a Saturday
+    assert only("The launch was on Dec. 30.", new_year).value == "1998-12-30"
+    assert only("It failed last month.", new_year).value == "1998-12"
+    assert only("The test was Thursday.", new_year).value == "1998-12-31"
+    assert only("It flies next year.", date(1998, 12, 31)).value == "1999"
+    assert only("It docks Jan. 3.", date(1998, 12, 30)).value == "1999-01-03"
+    assert only("Sales fell in the fourth quarter.", date(1999, 1, 20)).value == "1998-Q4"
+
+
+def test_seasons_decades_holidays_and_times():
+    assert only("It was delayed last fall.").value == "1997-FA"
+    assert only("It flies this summer.").value == "1998-SU"
+    assert only("a program of the 1980s").value == "198"
+    assert only("in the 20th century").value == "19"
+    assert only("It was quiet on Christmas Day.").value == "1997-12-25"
+    t = only("The hatch opened at 10:35 a.m. yesterday.")
+    assert (t.type, t.value) == ("TIME", "1998-01-07T10:35")
+    assert only("She spoke this morning.").value == "1998-01-08TMO"
+
+
+@pytest.mark.parametrize("anchor", [date(1, 1, 1), date(9999, 12, 31)])
+def test_extreme_anchors_do_not_overflow(anchor):
+    text = (
+        "It was launched yesterday, will dock tomorrow and said Friday that last week, "
+        "next month, next year, last year, a year ago, the third quarter, Dec. 31, "
+        "Jan. 1, last fall, next spring, the 1990s and Christmas all mattered, now."
+    )
+    found = find_timexes(text, anchor)
+    assert len(found) >= 15
+    for t in found:
+        assert t.value  # resolved, or an XXXX placeholder; never an exception
+        resolved_days(t)
+
+
+def test_linear_time_on_a_megabyte():
+    # Long runs of digits, spaces and date words are where backtracking would explode.
+    blob = ("1" * 5000 + " " * 5000 + "Monday " * 300 + "the " * 500 + "a-" * 2000) * 60
+    assert len(blob) > 1_000_000
+    found = find_timexes(blob, THU)
+    assert found and all(t.text == "Monday" for t in found)
+
+
+def test_day_ranges():
+    assert day_range("1998-01-08") == (date(1998, 1, 8), date(1998, 1, 8))
+    assert day_range("1998-02") == (date(1998, 2, 1), date(1998, 2, 28))
+    assert day_range("1989-Q3") == (date(1989, 7, 1), date(1989, 9, 30))
+    assert day_range("1998-W02") == (date(1998, 1, 5), date(1998, 1, 11))
+    assert day_range("1998-W02-WE") == (date(1998, 1, 10), date(1998, 1, 11))
+    assert day_range("1997-WI") == (date(1997, 12, 1), date(1998, 2, 28))
+    assert day_range("199") == (date(1990, 1, 1), date(1999, 12, 31))
+    assert day_range("1998-01-08TMO") == (date(1998, 1, 8), date(1998, 1, 8))
+    for vague in ("PAST_REF", "XXXX-WXX-1", "P3W", "XXXX-XX-XX", "9999-W60"):
+        assert day_range(vague) is None
+    assert resolved_days(only("The burn lasted two weeks.")) is None
