@@ -54,7 +54,15 @@ def is_public_address(address: str) -> bool:
     return ip in _GLOBAL_UNICAST and ip.is_global and not ip.is_multicast
 
 
+# Special-purpose IPv4 blocks that Python 3.11's is_global still calls global: IETF
+# protocol assignments (192.0.0.8 and the like; 3.13 fixed it) and the retired 6to4 relay
+# anycast. No web server lives in either.
+_NOT_GLOBAL_V4 = tuple(ipaddress.IPv4Network(n) for n in ("192.0.0.0/24", "192.88.99.0/24"))
+
+
 def _is_public_v4(ip: ipaddress.IPv4Address) -> bool:
+    if any(ip in net for net in _NOT_GLOBAL_V4):
+        return False
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
