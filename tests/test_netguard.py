@@ -53,7 +53,10 @@ def test_public_addresses_and_their_translations_stay_public(address: str):
     assert is_public_address(address) is True
 
 
-@pytest.mark.parametrize("address", ["240.0.0.1", "255.255.255.255", "0.1.2.3", "2001:db8::1"])
+@pytest.mark.parametrize(
+    "address",
+    ["240.0.0.1", "255.255.255.255", "0.1.2.3", "2001:db8::1", "192.0.0.8", "2002:c000:8::"],
+)
 def test_reserved_and_documentation_ranges_are_not_public(address: str):
     assert is_public_address(address) is False
 
