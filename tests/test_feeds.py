@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from quorum import feeds
 from quorum.feeds import ParsedFeed, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -173,3 +176,175 @@ def test_ten_thousand_items():
     assert feed.items[0].summary == "Summary 9999"
     dates = [i.published for i in feed.items]
     assert dates == sorted(dates, reverse=True)
+
+
+# --- one bad item costs only itself (issue 16, item 8) --------------------------------------
+
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def assert_xml_safe(feed: ParsedFeed) -> None:
+    for item in feed.items:
+        for value in (item.url, item.title, item.summary, item.author, item.source_title):
+            assert value is None or not XML_ILLEGAL.search(value), (item, value)
+        assert item.guid is None or not XML_ILLEGAL.search(item.guid)
+    assert not XML_ILLEGAL.search(feed.title)
+
+
+def rss_around(bad_title: bytes) -> bytes:
+    """An RSS feed whose middle item has ``bad_title``; the other two are fine."""
+    return (
+        b"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+        b"<item><title>first</title><link>https://x.example/1</link></item>"
+        b"<item><title>" + bad_title + b"</title><link>https://x.example/bad</link>"
+        b"<description>also " + bad_title + b"</description></item>"
+        b"<item><title>last</title><link>https://x.example/3</link></item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"&#xD800;",  # lone surrogate
+        b"&#56320;",  # the same, decimal
+        b"&#x110000;",  # past U+10FFFF
+        b"&#99999999999999999999;",
+        b"&#0;",
+        b"&#x1;",
+        b"&#27;",  # ESC
+        b"&#xFFFE;",
+        b"\x00",
+        b"\x01\x1b\x7f",
+        "\ufffe\uffff".encode(),
+    ],
+)
+def test_a_forbidden_character_costs_only_its_item(bad: bytes):
+    feed = parse_feed(rss_around(b"bad " + bad + b" title"), FEED_URL, 10)
+    assert feed.error is None
+    assert [i.url for i in feed.items] == [
+        "https://x.example/1",
+        "https://x.example/bad",
+        "https://x.example/3",
+    ]
+    assert feed.items[1].title.startswith("bad ") and feed.items[1].title.endswith(" title")
+    assert_xml_safe(feed)
+
+
+def test_valid_references_and_text_are_untouched():
+    feed = parse_feed(rss_around("caf&#xE9; &#128640; &amp; ok – ü".encode()), FEED_URL, 10)
+    assert feed.items[1].title == "café 🚀 & ok – ü"
+
+
+def test_utf16_feed_with_a_surrogate_reference_keeps_its_items():
+    body = rss_around(b"bad &#xD800; title").decode().replace("utf-8", "utf-16")
+    feed = parse_feed(body.encode("utf-16"), FEED_URL, 10)
+    assert len(feed.items) == 3 and feed.items[1].title == "bad \ufffd title"
+
+
+def json_feed(*items: object) -> bytes:
+    return json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "items": list(items)}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-01T00:00:00+05:00",
+        "0001-01-01T00:00:00Z",
+        "1899-12-31",
+    ],
+)
+def test_json_feed_dates_out_of_range_become_none(date: str):
+    feed = parse_feed(
+        json_feed(
+            {"url": "https://j.example/bad", "date_published": date},
+            {"url": "https://j.example/ok", "date_published": "2026-11-02T10:00:00Z"},
+        ),
+        FEED_URL,
+        10,
+    )
+    by_url = {i.url: i.published for i in feed.items}
+    assert by_url == {
+        "https://j.example/ok": datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
+        "https://j.example/bad": None,
+    }
+    assert any(w.startswith("bad_date") and date in w for w in feed.warnings)
+
+
+@pytest.mark.parametrize(
+    "pub_date", ["Mon, 01 Jan 0001 00:00:00 +0500", "Fri, 31 Dec 9999 23:59:59 -0500"]
+)
+def test_rss_dates_out_of_range_become_none(pub_date: str):
+    body = rss_around(b"t").replace(
+        b"<title>t</title>", f"<title>t</title><pubDate>{pub_date}</pubDate>".encode()
+    )
+    feed = parse_feed(body, FEED_URL, 10)
+    assert len(feed.items) == 3 and all(i.published is None for i in feed.items)
+    assert any(w.startswith("bad_date") for w in feed.warnings)
+
+
+def test_a_date_more_than_a_day_ahead_is_not_a_publication_date():
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    body = json_feed(
+        {"url": "https://j.example/soon", "date_published": "2026-12-06T06:00:00Z"},
+        {"url": "https://j.example/later", "date_published": "2027-01-01T00:00:00Z"},
+    )
+    feed = parse_feed(body, FEED_URL, 10, now=now)
+    by_url = {i.url: i.published for i in feed.items}
+    assert by_url["https://j.example/soon"] == datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
+    assert by_url["https://j.example/later"] is None
+
+
+def test_deeply_nested_feeds_never_raise():
+    deep_json = b'{"version": "https://jsonfeed.org/version/1.1", "items": [' + b"[" * 100_000
+    deep_json += b"]" * 100_000 + b"]}"
+    assert parse_feed(deep_json, FEED_URL, 10).error == "malformed_feed"
+    deep_xml = rss_around(b"<b>" * 50_000 + b"</b>" * 50_000)
+    feed = parse_feed(deep_xml, FEED_URL, 10)
+    assert [i.url for i in feed.items][::2] == ["https://x.example/1", "https://x.example/3"]
+
+
+def test_json_feed_items_of_odd_shapes_cost_only_themselves():
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J\\u0000", "items": ['
+        b'{"url": "https://j.example/1", "authors": 5},'
+        b'{"url": "https://j.example/2", "authors": {"name": "x"}},'
+        b'"not an object", 7, null,'
+        b'{"url": "https://j.example/3", "title": "raw\x01control \xff byte",'
+        b' "summary": "\\ud800 lone \\u001b", "id": "g\\u0000", "author": {"name": "A\\u0007"}}'
+        b"]}"
+    )
+    feed = parse_feed(body, FEED_URL, 10)
+    assert [i.url for i in feed.items] == [f"https://j.example/{n}" for n in (1, 2, 3)]
+    third = feed.items[2]
+    assert third.title == "raw control \ufffd byte"
+    assert third.summary == "lone" and third.guid == "g" and third.author == "A"
+    assert feed.title == "J"
+    assert sum(w.startswith("bad_item") for w in feed.warnings) == 3
+    assert_xml_safe(feed)
+
+
+def test_titles_and_summaries_are_capped():
+    title = " ".join(["headline"] * 100)  # 899 characters
+    summary = "word " * 5_000
+    body = json_feed({"url": "https://j.example/1", "title": title, "summary": summary})
+    item = parse_feed(body, FEED_URL, 10).items[0]
+    assert len(item.title) <= 300 and item.title.endswith("headline…")
+    assert len(item.summary) <= 5_000 and item.summary.startswith("word word")
+
+
+def test_an_item_that_breaks_the_builder_costs_only_itself():
+    # feedparser and the JSON reader only hand over strings; an entry of another shape
+    # stands for whatever they might one day hand over.
+    entries = [
+        {"link": "https://x.example/1"},
+        {"link": ["no", "str"]},
+        {"link": "https://x.example/3"},
+    ]
+    warnings = feeds._Warnings()
+    dated = feeds._newest_first(entries, warnings, datetime(2100, 1, 1, tzinfo=UTC))
+    items = feeds._items(dated, FEED_URL, 10, warnings)
+    assert [i.url for i in items] == ["https://x.example/1", "https://x.example/3"]
+    assert any(w.startswith("bad_item: item 2") for w in warnings.finish())
