@@ -242,3 +242,15 @@ def test_lodestar_follow_ups_are_originals_and_the_tribune_counts():
     assert set(wire_copy.article_ids) == {"a073", "a075"}  # the Tribune's reprint
     for own in ("a057", "a070", "a108", "a064"):  # Orbital Wire's follow-ups, Tribune's own
         assert _origin_of(story.origins, own).article_ids == (own,)
+
+
+def test_a_wire_dateline_joins_only_the_same_dispatch_of_the_wire():
+    """A reprint of one AP dispatch is not a copy of another AP report in the story, but
+    both count for the AP."""
+    registry = OutletRegistry.load()
+    ap = _report("ap-march", "apnews.com", "JERUSALEM (AP) — Exit polls show a lead.", 1)
+    reprint = _report("wt-sept", "washingtontimes.com", "JERUSALEM (AP) — Parties deadlocked.", 2)
+    origins = find_origins([ap, reprint], registry.owner_of)
+    assert [o.article_ids for o in origins] == [("ap-march",), ("wt-sept",)]
+    assert origins[1].source == "Associated Press"
+    assert count_sources(origins) == 1

@@ -9,8 +9,8 @@ substantially another's, each recorded in ``Origin.why``:
 2. a wire text carried under the wire's dateline, byline or sign-off ("WASHINGTON (AP) —",
    "By Reuters", "Copyright 2024 The Associated Press"; patterns in
    ``data/credit_lines.toml``) or named by ``Article.reprint_of`` (RSS ``<source>``): the
-   article joins the text of that outlet in the story it overlaps most, or stands as the
-   wire's text when the wire's own article is not in the story.
+   article joins the text of that outlet in the story it overlaps most (if they share
+   phrases at all), or stands for the wire's dispatch when that is not in the story.
 
 A contribution credit ("The Associated Press contributed to this report") does not make an
 outlet's own reporting a copy, and origins never join through outlets: two reports of one
@@ -45,6 +45,11 @@ _EDGE_CHARS = 400  # sign-offs and contribution credits sit in the last few hund
 # A dateline opens the story text, but real pages put photo captions and highlight bullets
 # above it: in the AllSides dev set AP and Reuters datelines start up to ~1,400 characters in.
 _DATELINE_CHARS = 1500
+# A text carried under a wire's dateline joins the wire's own article only if they share
+# this share of 5-word phrases: a trimmed rewrite of the same dispatch keeps ~0.1 (the
+# Japan Times' Reuters H3 copy: 0.11), another dispatch of the wire shares ~0 (an AP
+# September election report in the Washington Times vs AP's March one: 0.004).
+_CARRIED_OVERLAP = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,9 +253,14 @@ def find_origins(
         domain, reason = found
         carried[i] = domain
         own = [j for j, (_, b) in enumerate(articles) if (b.outlet or "").lower() == domain]
-        if own:
-            # The wire's own text in the story that this one overlaps most (earliest on ties).
-            best = max(own, key=lambda j: (_containment(shingles[i], shingles[j]), -j))
+        # The wire's own text in the story that this one overlaps most (earliest on ties);
+        # none sharing enough: the wire's dispatch is not in the story, this stands for it.
+        best = max(own, key=lambda j: (_containment(shingles[i], shingles[j]), -j), default=None)
+        # An RSS <source> says outright that the item is that outlet's: no overlap needed.
+        named = reason.startswith("rss")
+        if best is not None and (
+            named or _containment(shingles[i], shingles[best]) >= _CARRIED_OVERLAP
+        ):
             groups.join(best, i, reason)
         else:
             groups.note(i, reason)
