@@ -60,8 +60,8 @@ class BuildSummary:
         )
 
 
-# data that no enricher reads: the demo corpus, eval labels and floors
-_NOT_KNOWLEDGE = {"sample", "beat_labels", "floors"}
+# data that no enricher reads: the demo corpus, eval labels, hand judgements and floors
+_NOT_KNOWLEDGE = {"sample", "beat_labels", "floors", "labels"}
 
 
 def knowledge_hash() -> str:

@@ -106,6 +106,7 @@ class CreditLines:
             credits = (
                 rf"\b(?:{alias})\s+contributed\s+(?:to\s+)?(?:this\s+)?report",
                 rf"\b(?:[Ii]nformation|[Mm]aterial)\s+from\s+(?:{alias})\b",
+                rf"\bContributing:[^\n]{{0,200}}?\b(?:{alias})\b",  # USA Today's sign-off
             )
             wires.append(
                 Wire(
@@ -247,7 +248,7 @@ def find_origins(
         found = _carried_from(a, credits, domain_named)
         if found is None:
             credit = credits.credit(a.text or "", a.author)
-            if credit is not None:  # a contribution: noted, never joined
+            if credit is not None and not credit.carried:  # a contribution: noted, not joined
                 groups.note(i, credit.reason)
             continue
         domain, reason = found
