@@ -211,3 +211,49 @@ def test_add_accepts_one_outlet_or_several() -> None:
     assert len(registry) == 2
     assert registry.get("a.example").name == "A2"  # the last one wins
     assert [o.domain for o in registry.by_owner("Group")] == ["b.example"]
+
+
+@pytest.mark.parametrize(
+    ("outlets", "owner"),
+    [
+        (("foxnews.com", "www.foxbusiness.com"), "Fox Corporation"),
+        (("nypost.com", "online.wsj.com", "marketwatch.com"), "News Corp"),
+        (("nbcnews.com", "msnbc.com", "cnbc.com"), "NBCUniversal"),
+        (("politico.com", "businessinsider.com"), "Axel Springer"),
+        (("usatoday.com", "floridatoday.com"), "Gannett"),
+        (("abcnews.go.com",), "The Walt Disney Company"),
+        (("edition.cnn.com",), "Warner Bros. Discovery"),
+    ],
+)
+def test_media_groups_are_one_owner(registry: OutletRegistry, outlets, owner) -> None:
+    assert {registry.owner_of(o) for o in outlets} == {owner}
+
+
+def test_every_shared_owner_names_its_source_document() -> None:
+    """An owner string shared by several outlets merges them into one source, so the
+    ownership fact must say where it comes from (``owner_source``)."""
+    import tomllib
+    from collections import Counter
+    from importlib import resources
+
+    raw = tomllib.loads((resources.files("quorum") / "data" / "outlets.toml").read_text("utf-8"))
+    shared = Counter(e["owner"] for e in raw["outlet"] if "owner" in e)
+    missing = [
+        e["domain"]
+        for e in raw["outlet"]
+        if shared.get(e.get("owner"), 0) > 1 and not e.get("owner_source", "").strip()
+    ]
+    assert missing == []
+
+
+def test_owner_source_needs_an_owner(tmp_path: Path) -> None:
+    path = tmp_path / "outlets.toml"
+    path.write_text('[[outlet]]\ndomain = "a.example"\nname = "A"\nowner_source = "10-K"\n')
+    with pytest.raises(OutletRegistryError, match="owner_source"):
+        OutletRegistry.load([path])
+
+
+def test_domain_named_finds_an_outlet_by_its_name(registry: OutletRegistry) -> None:
+    assert registry.domain_named("Fox Business") == "foxbusiness.com"
+    assert registry.domain_named("reuters.com") == "reuters.com"
+    assert registry.domain_named("Nobody Listed") is None

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 KINDS = frozenset({"wire", "newspaper", "broadcaster", "trade", "government", "blog", "unknown"})
 REQUIRED_KEYS = ("domain", "name")
-OPTIONAL_KEYS = ("owner", "country", "kind", "feeds")
+# owner_source: the public document stating the ownership (annual report, about page), kept
+# beside the fact so a reader can check it; the registry reads it only to validate it.
+OPTIONAL_KEYS = ("owner", "owner_source", "country", "kind", "feeds")
 # Keys of the demo newsroom's outlets.toml (quorum.sample_site); the registry ignores them so
 # the demo file can be loaded as an extra registry file as it is.
 DEMO_KEYS = frozenset({"feed_format", "feed_path", "template"})
@@ -72,6 +74,14 @@ def outlet_from_entry(entry: Any, where: str) -> Outlet:
     owner = entry.get("owner")
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
         raise OutletRegistryError(f"{where}: 'owner' must be a non-empty string")
+    owner_source = entry.get("owner_source")
+    if owner_source is not None and (
+        owner is None or not isinstance(owner_source, str) or not owner_source.strip()
+    ):
+        raise OutletRegistryError(
+            f"{where}: 'owner_source' must be a non-empty string (a document's name) "
+            "and needs an 'owner'"
+        )
     country = entry.get("country")
     if country is not None and (not isinstance(country, str) or not COUNTRY_CODE.match(country)):
         raise OutletRegistryError(
@@ -177,6 +187,14 @@ class OutletRegistry:
         """The owner group of a domain or URL; an unlisted or ownerless domain owns itself."""
         outlet = self.lookup(domain)
         return outlet.owner or outlet.domain
+
+    def domain_named(self, name: str) -> str | None:
+        """The domain of the listed outlet called ``name`` (an RSS ``<source>`` title, any
+        case) or whose domain it is; None when nobody listed it."""
+        folded = name.strip().lower()
+        if folded in self._outlets:
+            return folded
+        return next((d for d, o in self._outlets.items() if o.name.lower() == folded), None)
 
     def by_owner(self, owner: str) -> list[Outlet]:
         """Every listed outlet of one owner group, in registry order."""

@@ -2,10 +2,13 @@
 
 The steps, mirrored by ``# n.`` comments in ``build_stories``:
 
-1. replay the in-beat articles in arrival order through the online story clusterer (the
-   same one ``quorum eval clustering`` measures), with a merge pass every
-   ``merge_every`` arrivals and at the end;
-2. group each story's copies into origins and count its independent sources;
+1. replay the in-beat articles by publication time and URL (``arrival_order``: the same
+   articles give the same stories, whatever order their fetches finished in) through the
+   online story clusterer (the same one ``quorum eval clustering`` measures), with a merge
+   pass every ``merge_every`` arrivals and at the end; story ids come from the founding
+   articles' canonical URLs;
+2. group each story's copies into origins (one per text) and count its independent
+   sources (the owner groups of its origins);
 3. run the enrichers (entities, claims, sentiment, impact, confidence, gate, page text) —
    a story whose articles did not change since the last build keeps its stored results;
 4. link each story to related earlier stories (the timeline);
@@ -18,11 +21,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from quorum.assemble import cluster_params
-from quorum.assemble.cluster import StoryClusterer
+from quorum.assemble.cluster import StoryClusterer, story_id_for
 from quorum.assemble.syndication import build_story
 from quorum.compose.timeline import StorySketch, related_stories
 from quorum.desk import Desk
@@ -56,8 +60,8 @@ class BuildSummary:
         )
 
 
-# data that no enricher reads: the demo corpus, eval labels and floors
-_NOT_KNOWLEDGE = {"sample", "beat_labels", "floors"}
+# data that no enricher reads: the demo corpus, eval labels, hand judgements and floors
+_NOT_KNOWLEDGE = {"sample", "beat_labels", "floors", "labels"}
 
 
 def knowledge_hash() -> str:
@@ -88,47 +92,116 @@ def _fingerprint(article_ids: Sequence[int], config: Config, knowledge: str) -> 
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def arrival_order(articles: Sequence[Article]) -> list[Article]:
+    """Articles in the order the clusterer replays them: by publication time, then
+    canonical URL, undated last.
+
+    Row ids say only in which order one poll's concurrent fetches finished, so the same
+    articles must give the same stories whatever ids they got.
+    """
+
+    def key(a: Article) -> tuple[bool, float, str]:
+        return (a.published is None, _timestamp(a.published), a.url)
+
+    return sorted(articles, key=key)
+
+
+def _timestamp(published: datetime | None) -> float:
+    if published is None:
+        return 0.0
+    return (published if published.tzinfo else published.replace(tzinfo=UTC)).timestamp()
+
+
+def published_ids(founders: dict[str, Article]) -> dict[str, str]:
+    """Clusterer story id -> published story id, from each story's founding article.
+
+    The id is ``story_id_for`` of the founder's canonical URL: the same across runs,
+    re-ingests and databases. A clash (two founders hashing alike) is settled by URL order:
+    the later founder's id (by URL, then clusterer id) is hashed again until it is free.
+    """
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for sid, founder in sorted(founders.items(), key=lambda kv: (kv[1].url, kv[0])):
+        pid = story_id_for(founder.url)
+        while pid in taken:
+            pid = story_id_for(pid)
+        taken.add(pid)
+        out[sid] = pid
+    return out
+
+
 def assemble(
-    articles: Sequence[Article], owner_of: Callable[[str], str], config: Config
+    articles: Sequence[Article],
+    owner_of: Callable[[str], str],
+    config: Config,
+    domain_named: Callable[[str], str | None] | None = None,
 ) -> tuple[list[Story], dict[int, str]]:
-    """Steps 1-2: stories (with origins) from articles in arrival order, plus the move
-    reasons the merge passes gave, by article id."""
+    """Steps 1-2: stories (with origins) from articles in ``arrival_order``, plus the move
+    reasons the merge passes gave, by article id.
+
+    The clusterer keys articles by row id; the published story ids come from the founding
+    articles' canonical URLs (``published_ids``).
+    """
+    articles = arrival_order(articles)
     params = cluster_params(config)
     clusterer = StoryClusterer(params)
     by_key = {str(a.id): a for a in articles}
-    why_moved: dict[int, str] = {}
+    founders: dict[str, Article] = {}
+    raw_moves: list[tuple[int, str, str, float]] = []
     for n, article in enumerate(articles, 1):
-        clusterer.add(article, str(article.id))
+        founders.setdefault(clusterer.add(article, str(article.id)), article)
         if n % params.merge_every == 0 or n == len(articles):
-            for move in clusterer.merge_pass():
-                why_moved[int(move.article_key)] = (
-                    f"merge pass: story {move.from_story} joined {move.to_story} "
-                    f"(similarity {move.similarity:.2f})"
-                )
+            raw_moves.extend(
+                (int(m.article_key), m.from_story, m.to_story, m.similarity)
+                for m in clusterer.merge_pass()
+            )
+    ids = published_ids(founders)
+    why_moved = {
+        aid: f"merge pass: story {ids[a]} joined {ids[b]} (similarity {sim:.2f})"
+        for aid, a, b, sim in raw_moves
+    }
     stories = []
-    for story_id, keys in sorted(clusterer.stories().items()):
+    for sid, keys in clusterer.stories().items():
         members = [(k, by_key[k]) for k in keys]
         stories.append(
-            build_story(story_id, members, owner_of, containment=config.near_duplicate_containment)
+            build_story(
+                ids[sid],
+                members,
+                owner_of,
+                containment=config.near_duplicate_containment,
+                domain_named=domain_named,
+            )
         )
+    stories.sort(key=lambda s: s.id)
     return stories, why_moved
 
 
 def copy_ids(story: Story, articles: Mapping) -> set:
-    """Keys of the story's copies: in each origin the earliest article is the original and
-    the rest are copies (``articles`` maps the story's keys to their articles)."""
+    """Keys of the story's copies: in each origin (one text) the earliest article is the
+    original and the rest are copies (``articles`` maps the story's keys to articles)."""
     copies = set()
     for origin in story.origins:
         ids = sorted(
             origin.article_ids,
-            key=lambda i: (articles[i].published is None, articles[i].published, articles[i].id),
+            key=lambda i: (
+                articles[i].published is None,
+                _timestamp(articles[i].published),
+                articles[i].id,
+            ),
         )
         copies.update(ids[1:])
     return copies
 
 
 def _context(story: Story, articles: dict[int, Article]) -> StoryContext:
-    origin_of = {int(i): o.key for o in story.origins for i in o.article_ids}
+    """The enrichers' view: each article with its independent source (the first origin of
+    its owner group, so claims count sources, not texts), and the copies of each text."""
+    origin_of: dict[int, str] = {}
+    source_key: dict[str, str] = {}
+    for origin in story.origins:
+        key = source_key.setdefault((origin.source or origin.key).lower(), origin.key)
+        for i in origin.article_ids:
+            origin_of[int(i)] = key
     keyed = {k: articles[int(k)] for k in story.article_ids}
     copies = {int(i) for i in copy_ids(story, keyed)}
     sourced = [
@@ -139,12 +212,16 @@ def _context(story: Story, articles: dict[int, Article]) -> StoryContext:
 
 
 def assemble_stored(
-    store, owner_of: Callable[[str], str], config: Config, in_beat: bool | None = True
+    store,
+    owner_of: Callable[[str], str],
+    config: Config,
+    domain_named: Callable[[str], str | None] | None = None,
+    in_beat: bool | None = True,
 ) -> tuple[list[Story], list[Article]]:
     """Steps 1-2 over the stored articles (``in_beat`` None: all of them), as a build does;
     also returns the articles, keyed in the stories by ``str(article.id)``."""
     articles = list(store.articles(in_beat=in_beat))
-    stories, _ = assemble(articles, owner_of, config)
+    stories, _ = assemble(articles, owner_of, config, domain_named)
     return stories, articles
 
 
@@ -154,7 +231,7 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     articles = list(store.articles(in_beat=True))
     by_id = {a.id: a for a in articles}
     # 1-2. assemble
-    stories, why_moved = assemble(articles, registry.owner_of, config)
+    stories, why_moved = assemble(articles, registry.owner_of, config, registry.domain_named)
     # 3. enrich (reusing unchanged stories)
     models = Models.load(config)
     # media outlets' names (not government ones: NASA publishes and is also news)
@@ -248,7 +325,8 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
 
 
 def _article_meta(article: Article, ctx: StoryContext, registry) -> dict:
-    origin = next(s.origin_key for s in ctx.articles if s.article.id == article.id)
+    # the text this article tells (the enrichers see its source's key instead)
+    origin = next(o.key for o in ctx.story.origins if str(article.id) in map(str, o.article_ids))
     outlet = registry.lookup(article.outlet)
     return {
         "id": article.id,

@@ -160,16 +160,19 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """A group of copies of one text (syndication, wire reprints) counting as one source.
+    """One text and its copies (syndication, wire reprints); the first article is the text.
 
-    ``why`` lists the signals that merged the copies: ``near-duplicate 0.92``,
-    ``credit line: (AP)``, ``rss <source>``, ``same owner: NBCUniversal``.
+    ``why`` lists the signals that merged the copies (``near-duplicate 0.92``,
+    ``credit line: Reuters``, ``rss <source>``) and that the origin shares its source with
+    another (``same owner: NBCUniversal``). ``source`` is the owner group it counts for:
+    origins with one source are one independent source.
     """
 
     key: str
     article_ids: tuple[int | str, ...]
     outlets: tuple[str, ...]
     why: tuple[str, ...] = ()
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

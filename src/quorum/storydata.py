@@ -166,6 +166,7 @@ def story_data(
                 "article_ids": list(o.article_ids),
                 "outlets": list(o.outlets),
                 "why": list(o.why),
+                "source": o.source,
             }
             for o in ctx.story.origins
         ],

@@ -155,9 +155,13 @@ def _day(published: datetime | None) -> float | None:
     return published.timestamp() / 86400.0
 
 
-def story_id_for(article_key: str) -> str:
-    """A story's id, derived from its founding article so it stays put as the story grows."""
-    return "st-" + hashlib.sha1(article_key.encode("utf-8")).hexdigest()[:12]
+def story_id_for(identity: str) -> str:
+    """A story's id, derived from its founding article so it stays put as the story grows.
+
+    The clusterer passes its article keys; published stories pass the founder's canonical
+    URL (``quorum.pipeline.published_ids``), so their ids hold across runs and databases.
+    """
+    return "st-" + hashlib.sha1(identity.encode("utf-8")).hexdigest()[:12]
 
 
 class StoryClusterer:

@@ -95,7 +95,11 @@ def build(data: Path, config: Config, in_beat_only: bool = False) -> Built:
         try:
             Ingestor(store, config, registry, beat).ingest_jsonl(data)
             stories, articles = assemble_stored(
-                store, registry.owner_of, config, in_beat=True if in_beat_only else None
+                store,
+                registry.owner_of,
+                config,
+                registry.domain_named,
+                in_beat=True if in_beat_only else None,
             )
         finally:
             store.close()
