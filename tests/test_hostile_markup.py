@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from selectolax.lexbor import LexborHTMLParser
 
-from quorum.extract import extract
+from quorum.extract import ExtractOptions, clean_paragraphs, default_boilerplate, extract
 from quorum.feeds import parse_feed
 from quorum.markup import MAX_DEPTH, bound_markup, plain_text, tags_outside_text
 from quorum.urls import canonical_from_html
@@ -53,6 +53,15 @@ def test_nesting_beyond_the_limit_is_flattened_and_keeps_its_text():
         assert bound_markup(bounded) is bounded, "a bounded page is left as it is"
 
 
+def test_past_the_tag_cap_only_the_text_is_kept():
+    markup = "".join(f"<p><b>word{i}</b> &amp; more</p>" for i in range(100))
+    bounded = bound_markup(markup, max_tags=40)
+    assert bounded.count("<") == 40
+    words = LexborHTMLParser(bounded).body.text(separator=" ").split()
+    assert [w for w in words if w.startswith("word")] == [f"word{i}" for i in range(100)]
+    assert words.count("&") == 100
+
+
 def test_ordinary_pages_are_left_alone_however_many_siblings_they_have():
     # Unclosed paragraphs, list items and table cells are siblings, not nesting.
     paragraphs = "<p>" + "<p>".join(f"Paragraph {i} <b>bold</b> text." for i in range(2000))
@@ -72,6 +81,14 @@ def test_an_article_under_ten_thousand_wrappers_still_gives_its_text():
     extracted = extract(html, "https://news.example/a/deep")
     assert extracted.title == "Deep"
     assert TEXT in extracted.text
+
+
+def test_paragraphs_split_on_line_breaks_whatever_the_spaces_around_them():
+    # A run of spaces without a line break once made the split backtrack quadratically.
+    text = "  First  para \r\n\n\t Second\u00a0para  \nThird" + " " * 50_000 + "part"
+    options = ExtractOptions(drop_boilerplate_lines=False)
+    paragraphs = clean_paragraphs(text, "", None, options, default_boilerplate())
+    assert paragraphs == ["First para", "Second para", "Third part"]
 
 
 def test_the_canonical_link_of_a_deep_page_is_read_without_a_tree_of_the_page():

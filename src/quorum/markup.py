@@ -8,7 +8,7 @@ meets a tree builder only through this module:
 
 - ``bound_markup``: before lxml parses a page (extraction), drop the open and close tags
   nested beyond ``MAX_DEPTH`` so their content becomes siblings at the limit (as Chromium's
-  parser does past 512 levels), and cut the page after ``MAX_TAGS`` tags;
+  parser does past 512 levels), and keep only the text after the first ``MAX_TAGS`` tags;
 - ``tags_outside_text``: the ``<link>``/``<meta>`` tags of a page without any tree, for the
   canonical URL (a flat list of void tags parses in linear time);
 - ``plain_text``: titles and summaries to text without any tree.
@@ -32,7 +32,8 @@ MAX_DEPTH = 200
 
 # 100,000 tags: the largest of the Fundus news pages has 4,571 (start and end tags), and
 # extraction keeps only the first 20,000 elements anyway; the cap bounds the scan (1-3
-# microseconds a tag) and the tree built after it on a megabytes-long tag soup.
+# microseconds a tag) and the tree built after it on a megabytes-long tag soup, whose
+# remaining text is kept as one run of text.
 MAX_TAGS = 100_000
 
 # Attributes of a tag: a ">" inside a quoted value does not end the tag (title="a > b"),
@@ -100,8 +101,8 @@ _CLOSES_ON_TOP = {
 
 
 def bound_markup(markup: str, max_depth: int = MAX_DEPTH, max_tags: int = MAX_TAGS) -> str:
-    """``markup`` without the tags nested beyond ``max_depth`` levels (their text stays),
-    cut before its ``max_tags``-th tag.
+    """``markup`` without the tags nested beyond ``max_depth`` levels, and without any
+    tag after the first ``max_tags``; their text stays.
 
     Linear in the input; a document within both limits is returned as it is (the same
     object), so callers may compare identity to know whether it was changed.
@@ -150,6 +151,9 @@ def bound_markup(markup: str, max_depth: int = MAX_DEPTH, max_tags: int = MAX_TA
         parts.append(markup[start:cut_start])
         start = cut_end
     parts.append(markup[start:cut_at])
+    if cut_at < len(markup):
+        # Past the tag cap the rest is kept as text only, its white space collapsed.
+        parts.append(" ".join(_TEXT_DROP.sub(" ", markup[cut_at:]).split()))
     return "".join(parts)
 
 
