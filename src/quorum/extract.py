@@ -10,7 +10,8 @@ measured with ``quorum eval extraction`` on the Fundus pages; the defaults are t
 The cascade for one page:
   1. cap the size and decode the bytes (``quorum.charset``: BOM, declared charset, UTF-8,
      then Windows-1252; a caller with the HTTP charset decodes first and passes text);
-  2. parse once with lxml; read metadata (meta tags, JSON-LD, <title>, rel=canonical);
+  2. bound the nesting depth (``quorum.markup``), parse once with lxml; read metadata
+     (meta tags, JSON-LD, <title>, rel=canonical);
   3. remove boilerplate containers (cookie banners, newsletter boxes, related links);
   4. run trafilatura on the cleaned tree for the main text (and its metadata fallbacks);
   5. clean the text paragraph by paragraph and join paragraphs with a blank line.
@@ -37,6 +38,7 @@ from lxml.html import HtmlElement
 
 from quorum.charset import UndecodableError, decode_html
 from quorum.lang import detect_language, normalise_language_tag
+from quorum.markup import MAX_DEPTH, MAX_TAGS, bound_markup
 from quorum.records import Extracted
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,6 @@ MAX_TREE_ELEMENTS = 20_000
 
 # An unclosed <title> is looked for in the head only: the first 16 KB hold it on real pages.
 _TITLE_SCAN_CHARS = 16_384
-_PARAGRAPH_BREAK = re.compile(r"\s*\n\s*")
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _TITLE_END_GUESS = re.compile(r"\n|<")
@@ -131,8 +132,12 @@ def parse_html(html: str | bytes) -> HtmlElement | None:
     # The declared charset has done its job; lxml refuses str input that still declares it.
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     text = _close_unclosed_title(text)
+    # Deep nesting would make lxml stop reading (and lose the text) past 256 levels.
+    bounded = bound_markup(text)
+    if bounded is not text:
+        log.info("page nested beyond %d levels or over %d tags: flattened", MAX_DEPTH, MAX_TAGS)
     try:
-        tree = trafilatura.utils.load_html(text)
+        tree = trafilatura.utils.load_html(bounded)
     except (ValueError, TypeError, etree.LxmlError) as exc:
         log.info("unparseable page: %s", exc)
         return None
@@ -490,7 +495,9 @@ def clean_paragraphs(
     boilerplate: Boilerplate,
 ) -> list[str]:
     """Paragraphs of trafilatura's text minus repeated headline, furniture and author bio."""
-    paragraphs = [_SPACES.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(text)]
+    # Split on the line breaks and strip each line: a regex such as \s*\n\s* backtracks
+    # quadratically over a long run of spaces without a line break (300,000 took minutes).
+    paragraphs = [_SPACES.sub(" ", p).strip() for p in text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
     if options.drop_headline and title and paragraphs:
         # The headline is metadata, not body text; pages often repeat it above the story.

@@ -27,13 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
-
 from quorum.beat import BeatScorer
 from quorum.charset import UndecodableError, decode_html
 from quorum.extract import extract
 from quorum.feeds import parse_feed
 from quorum.fetch import Fetcher
+from quorum.markup import plain_text
 from quorum.outlets import OutletRegistry
 from quorum.records import Article, Extracted, FeedItem, FetchResult
 from quorum.settings import Config
@@ -223,20 +222,25 @@ class Ingestor:
         self, item: FeedItem, feed_url: str | None, fetcher: Fetcher, report: IngestReport
     ) -> None:
         # 3. fetch the page and extract
-        extracted, raw, html, page_url, why_not = Extracted(), None, None, item.url, ""
+        page, page_url, why_not = _Page(), item.url, ""
         if self.config.fetch_pages:
             res = await fetcher.fetch(item.url, kind="page")
             page_url = res.final_url or item.url
             if res.ok:
-                try:
-                    html = decode_html(res.body, res.encoding)
-                    extracted = extract(html, page_url)
-                    raw = res.body
-                    if not extracted.text.strip():
-                        why_not = "no_text"
-                except UndecodableError as exc:
+                # Decoding and extraction are CPU work: in a worker thread, so the event loop
+                # goes on serving the other fetches meanwhile.
+                page = await asyncio.to_thread(
+                    _read_page,
+                    res.body,
+                    res.encoding,
+                    page_url,
+                    tuple(self.config.canonical_trusted_hosts),
+                )
+                if page.undecodable:
                     why_not = "undecodable"
-                    res = _failed(res, "undecodable", str(exc))
+                    res = _failed(res, "undecodable", page.undecodable)
+                elif not page.extracted.text.strip():
+                    why_not = "no_text"
             else:
                 why_not = res.reason
             self._log(
@@ -251,6 +255,7 @@ class Ingestor:
             )
         else:
             why_not = "pages_disabled"
+        extracted = page.extracted
         # 4. fall back to the feed's summary
         via, text = "page", extracted.text.strip()
         if why_not:
@@ -267,7 +272,7 @@ class Ingestor:
                 return
             via = "feed-summary"
             report.fallbacks += 1
-        url = self._canonical(html, page_url)
+        url = page.canonical or canonical_url(page_url)
         published = extracted.published or item.published
         if published is None:
             self._log(
@@ -293,32 +298,50 @@ class Ingestor:
             extra={"fetched_url": page_url} if page_url != url else {},
         )
         # 5. beat, store, log
-        self._store(article, report, raw)
-
-    def _canonical(self, html: str | None, page_url: str) -> str:
-        """The article's identity URL: the page's rel=canonical when it may claim it."""
-        if html:
-            found = canonical_from_html(
-                html, page_url, trusted_hosts=self.config.canonical_trusted_hosts
-            )
-            if found:
-                return found
-        return canonical_url(page_url)
+        self._store(article, report, page.raw)
 
     # --- feeds ---------------------------------------------------------------------------
 
     async def poll_feed(
-        self, feed_url: str, fetcher: Fetcher, progress: Progress | None = None
+        self,
+        feed_url: str,
+        fetcher: Fetcher,
+        progress: Progress | None = None,
+        *,
+        deadline: float | None = None,
     ) -> IngestReport:
+        """Poll one feed; ``deadline`` (event-loop time) is where the run's budget ends.
+
+        Item pages also stop ``feed_budget`` seconds after the feed was read; items not
+        fetched by then are logged as ``budget`` and the feed's validators are not saved,
+        so the next poll reads the feed again and fetches them.
+        """
         report = IngestReport(self.run_id)
-        # 1. conditional fetch
+        # 1. conditional fetch; 2. parse (in a worker thread: feedparser is CPU work)
         state = self.store.feed_state(feed_url)
-        res = await fetcher.fetch(
-            feed_url,
-            kind="feed",
-            etag=state.etag if state else None,
-            last_modified=state.last_modified if state else None,
-        )
+        parsed = None
+        scope = asyncio.timeout_at(deadline)
+        try:
+            async with scope:
+                res = await fetcher.fetch(
+                    feed_url,
+                    kind="feed",
+                    etag=state.etag if state else None,
+                    last_modified=state.last_modified if state else None,
+                )
+                if res.ok:
+                    parsed = await asyncio.to_thread(
+                        parse_feed,
+                        res.body,
+                        res.final_url or feed_url,
+                        self.config.max_items_per_feed,
+                    )
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            detail = f"run_budget ({self.config.run_budget:g} s) spent before the feed was read"
+            self._log(report, "feed", feed_url, "budget", ok=True, detail=detail)
+            return report
         self._log(
             report,
             "feed",
@@ -329,12 +352,10 @@ class Ingestor:
             status=res.status,
             elapsed=res.elapsed,
         )
-        if not res.ok:
+        if parsed is None:
             if res.reason == "not_modified":
                 self.store.save_feed_state(feed_url, res)
             return report
-        # 2. parse; skip items we already hold
-        parsed = parse_feed(res.body, res.final_url or feed_url, self.config.max_items_per_feed)
         if parsed.error:
             self._log(
                 report,
@@ -346,16 +367,31 @@ class Ingestor:
             )
         for warning in parsed.warnings:
             self._log(report, "feed", feed_url, _reason_of(warning), ok=True, detail=warning)
+        # skip items we already hold
         known = self.store.known_urls(u for it in parsed.items for u in _identities(it))
         new_items = [it for it in parsed.items if not known.intersection(_identities(it))]
         report.already_had += len(parsed.items) - len(new_items)
-        await asyncio.gather(
-            *(self._item_with_progress(it, feed_url, fetcher, report, progress) for it in new_items)
+        # 3.-5. item pages, within the feed's budget and what is left of the run's
+        items_deadline = _earliest(deadline, _deadline_in(self.config.feed_budget))
+        finished = await asyncio.gather(
+            *(
+                self._item_with_progress(it, feed_url, fetcher, report, progress, items_deadline)
+                for it in new_items
+            )
         )
+        left = [it for it, done in zip(new_items, finished, strict=True) if not done]
+        for item in left:
+            self._log(report, "page", item.url, "budget", ok=True, detail=self._budget_note())
         # 6. remember validators only now that every item is stored
-        if not parsed.error:
+        if not parsed.error and not left:
             self.store.save_feed_state(feed_url, res)
         return report
+
+    def _budget_note(self) -> str:
+        return (
+            f"not fetched within feed_budget ({self.config.feed_budget:g} s) or "
+            f"run_budget ({self.config.run_budget:g} s); left for the next poll"
+        )
 
     async def _item_with_progress(
         self,
@@ -364,31 +400,41 @@ class Ingestor:
         fetcher: Fetcher,
         report: IngestReport,
         progress: Progress | None,
-    ) -> None:
+        deadline: float | None = None,
+    ) -> bool:
+        """Ingest one item; False when the deadline came first (then nothing is stored)."""
+        finished = True
+        scope = asyncio.timeout_at(deadline)
         try:
-            await self._ingest_item(item, feed_url, fetcher, report)
+            async with scope:
+                await self._ingest_item(item, feed_url, fetcher, report)
         except Exception as exc:  # one item must never abort the run; log it and go on
-            self._log(
-                report,
-                "page",
-                item.url,
-                "error",
-                ok=False,
-                detail=f"{type(exc).__name__}: {exc}"[:500],
-            )
+            if isinstance(exc, TimeoutError) and scope.expired():
+                finished = False
+            else:
+                self._log(
+                    report,
+                    "page",
+                    item.url,
+                    "error",
+                    ok=False,
+                    detail=f"{type(exc).__name__}: {exc}"[:500],
+                )
         if progress:
             progress(1)
+        return finished
 
     async def poll_feeds(
         self, feed_urls: Iterable[str], progress: Progress | None = None
     ) -> IngestReport:
-        """Poll every feed once, concurrently within the fetcher's limits."""
+        """Poll every feed once, concurrently within the fetcher's limits and run_budget."""
         report = IngestReport(self.run_id)
+        deadline = _deadline_in(self.config.run_budget)
         async with Fetcher(self.config) as fetcher:
 
             async def one(url: str) -> None:
                 try:
-                    report.merge(await self.poll_feed(url, fetcher, progress))
+                    report.merge(await self.poll_feed(url, fetcher, progress, deadline=deadline))
                 except Exception as exc:  # a broken feed must not end the run
                     self._log(
                         report,
@@ -401,6 +447,41 @@ class Ingestor:
 
             await asyncio.gather(*(one(u) for u in feed_urls))
         return report
+
+
+def _deadline_in(seconds: float) -> float | None:
+    """Event-loop time ``seconds`` from now; None (no limit) for 0 or less."""
+    return asyncio.get_running_loop().time() + seconds if seconds > 0 else None
+
+
+def _earliest(*deadlines: float | None) -> float | None:
+    given = [d for d in deadlines if d is not None]
+    return min(given) if given else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What the worker thread made of one fetched page."""
+
+    extracted: Extracted = field(default_factory=Extracted)
+    raw: bytes | None = None  # the body, stored with the article, when it decoded
+    canonical: str | None = None  # the page's own canonical URL, when it may claim one
+    undecodable: str = ""  # why the body is not text, when it is not
+
+
+def _read_page(
+    body: bytes, encoding: str | None, page_url: str, trusted_hosts: tuple[str, ...]
+) -> _Page:
+    """Decode, extract and find the canonical URL of one page (runs in a worker thread)."""
+    try:
+        html = decode_html(body, encoding)
+    except UndecodableError as exc:
+        return _Page(undecodable=str(exc))
+    return _Page(
+        extracted=extract(html, page_url),
+        raw=body,
+        canonical=canonical_from_html(html, page_url, trusted_hosts=trusted_hosts),
+    )
 
 
 def _identities(item: FeedItem) -> list[str]:
@@ -430,10 +511,8 @@ def _html_to_text(fragment: str) -> str:
         return ""
     if "<" not in fragment:
         return fragment.strip()
-    tree = LexborHTMLParser(fragment)
-    for bad in tree.css("script, style"):
-        bad.decompose()
-    return (tree.text(separator=" ") or "").strip()
+    # A linear scan, not a tree (quorum.markup): summaries are untrusted markup too.
+    return plain_text(fragment).strip()
 
 
 def _short_hash(text: str) -> str:

@@ -53,6 +53,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("fetch_pages", True, "Fetch each feed item's page; when off, use feed summaries."),
     Setting("max_items_per_feed", 500, "Newest items taken from one feed per poll."),
+    # 300: 500 new items from one fast site take about 250 s at the default spacing
+    # (per_host_delay), so a normal feed finishes in one poll; pages trickling 1 byte/s or
+    # a 10 s Crawl-delay get the budget's worth of items a poll instead of holding a run
+    # for hours. 900: a `quorum run --every 15m` loop does not fall behind.
+    Setting(
+        "feed_budget",
+        300.0,
+        "Seconds for fetching the item pages of one feed (Crawl-delay waits "
+        "included); items not fetched by then are logged as `budget` and fetched by the "
+        "next poll. 0: no limit.",
+    ),
+    Setting(
+        "run_budget",
+        900.0,
+        "Seconds for a whole poll of all feeds; feeds and items not fetched by then are "
+        "logged as `budget` and fetched by the next poll. 0: no limit.",
+    ),
     Setting(
         "canonical_trusted_hosts",
         [],
