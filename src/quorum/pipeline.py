@@ -16,7 +16,6 @@ The steps, mirrored by ``# n.`` comments in ``build_stories``:
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +38,6 @@ from quorum.storydata import story_data
 DATA_VERSION = "1"
 
 Progress = Callable[[int], None]
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,16 +138,12 @@ def _context(story: Story, articles: dict[int, Article]) -> StoryContext:
     return StoryContext(story, sourced, frozenset(copies))
 
 
-def build_stories(
-    desk: Desk, progress: Progress | None = None, run_id: str | None = None
-) -> BuildSummary:
-    """Rebuild every story from the stored in-beat articles and store the result.
-
-    A story that cannot be enriched is left out and logged (kind ``build``, reason
-    ``enrich_error``, under ``run_id``) so that ``quorum status`` shows it; the rest is built.
-    """
+def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
+    """Rebuild every story from the stored in-beat articles and store the result."""
     store, registry, config = desk.store, desk.registry, desk.config
-    run_id = run_id or "build-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S-%f")
+    # A story that cannot be enriched is left out and logged under this run id (kind
+    # ``build``, reason ``enrich_error``), so ``quorum status`` shows it; the rest is built.
+    run_id = "build-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S-%f")
     articles = list(store.articles(in_beat=True))
     by_id = {a.id: a for a in articles}
     # 1-2. assemble
@@ -260,7 +254,6 @@ def build_stories(
 
 
 def _log_skip(store, run_id: str, story: Story, exc: Exception) -> None:
-    log.warning("story %s left out of the build: %s: %s", story.id, type(exc).__name__, exc)
     store.log(
         run_id,
         "build",

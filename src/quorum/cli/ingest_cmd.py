@@ -156,19 +156,18 @@ def run(
         while True:
             report = poll_once(desk, feeds)
             print_report(report, desk)
-            after_ingest(desk, report.run_id)
+            after_ingest(desk)
             if interval is None:
                 return
             time.sleep(interval)
 
 
-def after_ingest(desk: Desk, run_id: str | None = None) -> None:
-    """Bring the stories up to date with the stored articles (assembly and enrichment);
-    stories left out on errors are logged under ``run_id``, beside the ingest's lines."""
+def after_ingest(desk: Desk) -> None:
+    """Bring the stories up to date with the stored articles (assembly and enrichment)."""
     from quorum.pipeline import build_stories
 
     with progress_bar("building stories") as advance:
-        typer.echo(build_stories(desk, advance, run_id))
+        typer.echo(build_stories(desk, advance))
 
 
 @app.command()

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from quorum.records import Article, BeatScore, FetchResult, Outlet, clean_text
+from quorum.records import Article, BeatScore, FetchResult, Outlet
 from quorum.store.schema import (
     ArticleRow,
     FeedRow,
@@ -52,9 +52,17 @@ class AddResult:
 
 # What one record can make an insert raise: a value the database or the JSON encoder
 # refuses (NUL byte or NaN on PostgreSQL, a lone surrogate, a column too narrow, nesting
-# too deep). A lost or locked database is not the record's fault and still raises.
+# too deep).
 _RECORD_ERRORS = (SQLAlchemyError, ValueError, TypeError, OverflowError, RecursionError)
-_LOST_CONNECTION = (OperationalError,)
+
+
+def _not_the_record(exc: BaseException) -> bool:
+    """A failure of the database itself (full disk, lost connection, a lock, a damaged
+    file: OperationalError or sqlite3's plain DatabaseError), which retrying article by
+    article cannot help and which must still end the run."""
+    from sqlalchemy.exc import DatabaseError
+
+    return isinstance(exc, OperationalError) or type(exc) is DatabaseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,17 +243,17 @@ class Store:
             return [self._add_one(items[0])]
         try:
             return self._add_batch(items)
-        except _LOST_CONNECTION:
-            raise
-        except _RECORD_ERRORS:
+        except _RECORD_ERRORS as exc:
+            if _not_the_record(exc):
+                raise
             return [self._add_one(it) for it in items]
 
     def _add_one(self, item: NewArticle) -> AddResult:
         try:
             return self._add_batch([item])[0]
-        except _LOST_CONNECTION:
-            raise
         except _RECORD_ERRORS as exc:
+            if _not_the_record(exc):
+                raise
             return AddResult(None, False, f"{type(exc).__name__}: {exc}"[:500])
 
     def _add_batch(self, items: Sequence[NewArticle]) -> list[AddResult]:
@@ -389,6 +397,8 @@ class Store:
         detail: str = "",
         elapsed: float = 0.0,
     ) -> None:
+        from quorum.records import clean_text
+
         # a log line quotes what it is about, which may be the hostile value itself
         with Session(self.engine) as s, s.begin():
             s.add(
