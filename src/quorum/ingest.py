@@ -35,6 +35,7 @@ from quorum.fetch import Fetcher
 from quorum.markup import plain_text
 from quorum.outlets import OutletRegistry
 from quorum.records import Article, Extracted, FeedItem, FetchResult
+from quorum.sanitize import sanitize
 from quorum.settings import Config
 from quorum.store import NewArticle, Store
 from quorum.urls import canonical_from_html, canonical_url, registrable_domain
@@ -79,7 +80,15 @@ class Ingestor:
 
     # --- shared --------------------------------------------------------------------------
 
-    def _prepare(self, article: Article, raw_html: bytes | None) -> NewArticle:
+    def _prepare(
+        self, article: Article, raw_html: bytes | None, report: IngestReport, kind: str, where: str
+    ) -> NewArticle:
+        """Clean the article (every path comes through here), log what that changed, and
+        score its beat."""
+        cleaned = sanitize(article)
+        for reason, detail in cleaned.notes:
+            self._log(report, kind, where, reason, ok=True, detail=detail)
+        article = cleaned.article
         return NewArticle(
             article,
             raw_html,
@@ -88,11 +97,21 @@ class Ingestor:
         )
 
     def _store(self, article: Article, report: IngestReport, raw_html: bytes | None) -> None:
-        self._store_many([self._prepare(article, raw_html)], report)
+        self._store_many([self._prepare(article, raw_html, report, "page", article.url)], report)
 
-    def _store_many(self, items: list[NewArticle], report: IngestReport) -> None:
-        for result in self.store.add_articles(items):
-            if result.created:
+    def _store_many(
+        self,
+        items: list[NewArticle],
+        report: IngestReport,
+        kind: str = "page",
+        wheres: list[str] | None = None,
+    ) -> None:
+        results = self.store.add_articles(items)
+        for n, (item, result) in enumerate(zip(items, results, strict=True)):
+            if result.error:
+                where = wheres[n] if wheres else item.article.url
+                self._log(report, kind, where, "store_error", ok=False, detail=result.error)
+            elif result.created:
                 report.stored += 1
             else:
                 report.already_had += 1
@@ -129,36 +148,52 @@ class Ingestor:
         any other field is kept in ``extra``). Bad lines are logged and skipped."""
         report = IngestReport(self.run_id)
         batch: list[NewArticle] = []
+        wheres: list[str] = []
         for lineno, line in _read_lines(path):
             where = f"{path}:{lineno}"
             try:
                 row = json.loads(line)
                 if not isinstance(row, dict):
                     raise ValueError("not a JSON object")
-            except ValueError as exc:
-                self._log(report, "dump", where, "bad_json", ok=False, detail=str(exc)[:200])
+            except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
+                detail = f"{type(exc).__name__}: {exc}"[:200]
+                self._log(report, "dump", where, "bad_json", ok=False, detail=detail)
                 continue
-            article, problem = self._article_from_row(row, path)
-            if article is None:
-                self._log(report, "dump", where, problem, ok=False)
-            else:
-                if problem:
-                    self._log(
-                        report, "dump", where, problem, ok=True, detail=f"stored without: {problem}"
-                    )
-                batch.append(self._prepare(article, None))
+            try:
+                prepared = self._dump_record(row, path, report, where)
+            except Exception as exc:  # one record must never end the command; log, go on
+                detail = f"{type(exc).__name__}: {exc}"[:500]
+                self._log(report, "dump", where, "error", ok=False, detail=detail)
+                prepared = None
+            if prepared is not None:
+                batch.append(prepared)
+                wheres.append(where)
             if len(batch) >= DUMP_BATCH:
-                self._store_many(batch, report)
-                batch = []
+                self._store_many(batch, report, "dump", wheres)
+                batch, wheres = [], []
             if progress:
                 progress(1)
-        self._store_many(batch, report)
+        self._store_many(batch, report, "dump", wheres)
         return report
 
-    def _article_from_row(self, row: dict[str, Any], path: Path) -> tuple[Article | None, str]:
+    def _dump_record(
+        self, row: dict[str, Any], path: Path, report: IngestReport, where: str
+    ) -> NewArticle | None:
+        article, problems = self._article_from_row(row, path)
+        if article is None:
+            self._log(report, "dump", where, problems[0], ok=False)
+            return None
+        for problem in problems:
+            self._log(report, "dump", where, problem, ok=True, detail=f"stored without: {problem}")
+        return self._prepare(article, None, report, "dump", where)
+
+    def _article_from_row(
+        self, row: dict[str, Any], path: Path
+    ) -> tuple[Article | None, list[str]]:
+        """The article of one dump row, and what it had to go without (reason codes)."""
         text = row.get("text")
         if not isinstance(text, str) or not text.strip():
-            return None, "missing_text"
+            return None, ["missing_text"]
         title = str(row.get("title") or "").strip()
         rid = str(row.get("id")) if row.get("id") is not None else None
         url = row.get("url") if isinstance(row.get("url"), str) else None
@@ -169,15 +204,8 @@ class Ingestor:
         if not url:
             # A stable stand-in identity so the same dump row is never stored twice.
             url = f"urn:quorum:{path.stem}:{rid or _short_hash(text)}"
-        source = row.get("source")
-        outlet = (
-            registrable_domain(source)
-            if isinstance(source, str) and source.strip()
-            else registrable_domain(url)
-            if url.startswith("http")
-            else "unknown"
-        )
-        published, problem = _parse_date(row.get("date"))
+        outlet, source_problem = _outlet_of(row.get("source"), url)
+        published, date_problem = _parse_date(row.get("date"))
         extra = {
             k: v
             for k, v in row.items()
@@ -194,7 +222,7 @@ class Ingestor:
             extra=extra,
             author=row.get("author") if isinstance(row.get("author"), str) else None,
         )
-        return article, problem
+        return article, [p for p in (source_problem, date_problem) if p]
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -518,23 +546,48 @@ def _html_to_text(fragment: str) -> str:
 def _short_hash(text: str) -> str:
     import hashlib
 
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a dump's lone surrogate ("\ud800") is removed later, not here
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _outlet_of(source: Any, url: str) -> tuple[str, str]:
+    """The outlet of a dump row: its ``source``, else its URL's site; (outlet, problem)."""
+    if isinstance(source, str) and source.strip():
+        try:
+            return registrable_domain(source), ""
+        except ValueError:  # "...", "http://", "http://[::1", a host IDNA refuses
+            problem = "bad_source"
+    else:
+        problem = ""
+    if url.startswith("http"):
+        try:
+            return registrable_domain(url), problem
+        except ValueError:
+            pass
+    return "unknown", problem
+
+
+# A longer "date" is prose, not worth handing to dateparser (see extract's _MAX_DATE_CHARS).
+_MAX_DATE_CHARS = 80
 
 
 def _parse_date(value: Any) -> tuple[datetime | None, str]:
     """ISO dates directly, anything else through dateparser; ('', problem) on failure."""
     if value in (None, ""):
         return None, "missing_date"
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > _MAX_DATE_CHARS:
         return None, "bad_date"
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         import dateparser
 
-        dt = dateparser.parse(
-            value, settings={"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC"}
-        )
+        try:
+            dt = dateparser.parse(
+                value, settings={"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC"}
+            )
+        except (ValueError, OverflowError):  # a year or offset at the calendar's ends
+            dt = None
         if dt is None:
             return None, "bad_date"
     if dt.tzinfo is None:

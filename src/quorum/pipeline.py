@@ -51,13 +51,17 @@ class BuildSummary:
     held: int
     moved: int
     reused: int
+    skipped: int = 0  # stories left out because enrichment failed (see the fetch log)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"stories: {self.stories} ({self.verified} verified, {self.single_source} "
             f"single-source shown labelled, {self.held} held back); {self.moved} "
             f"article(s) changed story; {self.reused} unchanged stories reused"
         )
+        if self.skipped:
+            text += f"; {self.skipped} left out on errors (see `quorum status`)"
+        return text
 
 
 # data that no enricher reads: the demo corpus, eval labels, hand judgements and floors
@@ -228,6 +232,9 @@ def assemble_stored(
 def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     """Rebuild every story from the stored in-beat articles and store the result."""
     store, registry, config = desk.store, desk.registry, desk.config
+    # A story that cannot be enriched is left out and logged under this run id (kind
+    # ``build``, reason ``enrich_error``), so ``quorum status`` shows it; the rest is built.
+    run_id = "build-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S-%f")
     articles = list(store.articles(in_beat=True))
     by_id = {a.id: a for a in articles}
     # 1-2. assemble
@@ -241,7 +248,7 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
     previous = {row.id: row for row in store.stories()}
     knowledge = knowledge_hash()
     old_story_of = store.story_of_articles()
-    rows, reused = [], 0
+    rows, reused, skipped = [], 0, 0
     for story in stories:
         ids = [int(i) for i in story.article_ids]
         fp = _fingerprint(ids, config, knowledge)
@@ -250,11 +257,18 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
             data, reused = dict(old.data), reused + 1
             status, impact, sentiment = old.status, old.impact, old.sentiment
         else:
-            ctx = _context(story, by_id)
-            run_enrichers(enrichers, ctx)
-            meta = [_article_meta(by_id[i], ctx, registry) for i in ids]
-            outlets = {o.key: o.outlets for o in story.origins}
-            data = story_data(ctx, meta, outlets)
+            try:
+                ctx = _context(story, by_id)
+                run_enrichers(enrichers, ctx)
+                meta = [_article_meta(by_id[i], ctx, registry) for i in ids]
+                outlets = {o.key: o.outlets for o in story.origins}
+                data = story_data(ctx, meta, outlets)
+            except Exception as exc:  # one story's data must never stop the whole build
+                _log_skip(store, run_id, story, exc)
+                skipped += 1
+                if progress:
+                    progress(1)
+                continue
             data["fingerprint"] = fp
             status = ctx["gate"].status
             impact = ctx["impact"].value
@@ -320,7 +334,25 @@ def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
         s: sum(1 for r in rows if r["status"] == s) for s in ("verified", "single_source", "held")
     }
     return BuildSummary(
-        len(rows), counts["verified"], counts["single_source"], counts["held"], len(moves), reused
+        len(rows),
+        counts["verified"],
+        counts["single_source"],
+        counts["held"],
+        len(moves),
+        reused,
+        skipped,
+    )
+
+
+def _log_skip(store, run_id: str, story: Story, exc: Exception) -> None:
+    store.log(
+        run_id,
+        "build",
+        f"story:{story.id}",
+        ok=False,
+        reason="enrich_error",
+        detail=f"articles {', '.join(str(i) for i in story.article_ids)}: "
+        f"{type(exc).__name__}: {exc}",
     )
 
 

@@ -88,6 +88,18 @@ def normalise_text(text: str) -> str:
     return " ".join(text.split())
 
 
+# Characters neither XML 1.0 (Atom feeds) nor PostgreSQL text can carry, or that are not
+# text at all: NUL and the other C0 controls but tab, newline and carriage return, DEL,
+# the non-characters U+FFFE/U+FFFF, and lone surrogates (a JSON "\ud800" decodes to one;
+# no UTF-8 encoder accepts it).
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the characters XML and PostgreSQL refuse (see ``_UNSAFE_CHARS``)."""
+    return _UNSAFE_CHARS.sub("", text)
+
+
 def text_hash(text: str) -> str:
     """SHA-1 of the normalised text: the identity of an article's content."""
     return hashlib.sha1(normalise_text(text).encode("utf-8")).hexdigest()

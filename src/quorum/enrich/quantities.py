@@ -494,16 +494,25 @@ def _closest_year(month: int, day: int, base: date) -> date | None:
     return min(options, key=lambda d: abs((d - base).days)) if options else None
 
 
-def _weekday_date(base: date, weekday: int, rel: str, future: bool) -> date:
+def _shift(base: date, days: int) -> date | None:
+    """``base`` moved by ``days``, or None past the calendar's ends (a year-1 or year-9999
+    publication date from a hostile feed must not stop the build)."""
+    try:
+        return base + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _weekday_date(base: date, weekday: int, rel: str, future: bool) -> date | None:
     ahead = (weekday - base.weekday()) % 7
     behind = (base.weekday() - weekday) % 7
     if rel == "next":
-        return base + timedelta(days=ahead or 7)
+        return _shift(base, ahead or 7)
     if rel == "last":
-        return base - timedelta(days=behind or 7)
+        return _shift(base, -(behind or 7))
     if rel in ("this", "coming") or future:
-        return base + timedelta(days=ahead)
-    return base - timedelta(days=behind)  # news reports mostly what already happened
+        return _shift(base, ahead)
+    return _shift(base, -behind)  # news reports mostly what already happened
 
 
 def find_dates(text: str, published: date | datetime | None = None) -> list[DateMatch]:
@@ -538,7 +547,7 @@ def find_dates(text: str, published: date | datetime | None = None) -> list[Date
             add(_weekday_date(base, _WEEKDAYS.index(m["weekday"]), rel, future), m, True)
         for m in _DEICTIC.finditer(text):
             shift = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
-            add(base + timedelta(days=shift[m["word"].lower()]), m, True)
+            add(_shift(base, shift[m["word"].lower()]), m, True)
     return sorted(found, key=lambda f: f.start)
 
 

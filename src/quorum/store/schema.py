@@ -91,7 +91,7 @@ class FetchLogRow(Base):
     run_id: Mapped[str] = mapped_column(String(40), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     url: Mapped[str] = mapped_column(String(2048))
-    kind: Mapped[str] = mapped_column(String(16))  # feed | page | dump | robots
+    kind: Mapped[str] = mapped_column(String(16))  # feed | page | dump | robots | build
     ok: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[int | None] = mapped_column(Integer)

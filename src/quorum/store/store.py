@@ -46,8 +46,26 @@ class StoreMissingTable(SQLAlchemyError):
 
 @dataclass(frozen=True, slots=True)
 class AddResult:
-    id: int
+    """What storing one article did; ``error`` (and no id) when it could not be stored."""
+
+    id: int | None
     created: bool
+    error: str = ""
+
+
+# What one record can make an insert raise: a value the database or the JSON encoder
+# refuses (NUL byte or NaN on PostgreSQL, a lone surrogate, a column too narrow, nesting
+# too deep).
+_RECORD_ERRORS = (SQLAlchemyError, ValueError, TypeError, OverflowError, RecursionError)
+
+
+def _not_the_record(exc: BaseException) -> bool:
+    """A failure of the database itself (full disk, lost connection, a lock, a damaged
+    file: OperationalError or sqlite3's plain DatabaseError), which retrying article by
+    article cannot help and which must still end the run."""
+    from sqlalchemy.exc import DatabaseError
+
+    return isinstance(exc, OperationalError) or type(exc) is DatabaseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,11 +273,44 @@ class Store:
         outlet: Outlet | None = None,
     ) -> AddResult:
         """Store ``article`` unless its URL, or its normalised text from the same outlet,
-        is already stored."""
-        return self.add_articles([NewArticle(article, raw_html, beat, outlet)])[0]
+        is already stored.
+
+        Raises:
+            StoreError: when the database refuses the article (the reason is the message).
+        """
+        result = self.add_articles([NewArticle(article, raw_html, beat, outlet)])[0]
+        if result.error:
+            raise StoreError(f"cannot store {article.url}: {result.error}")
+        return result
 
     def add_articles(self, items: Sequence[NewArticle]) -> list[AddResult]:
-        """Store several articles in one transaction (bulk dumps); same rules as above."""
+        """Store several articles in one transaction (bulk dumps); same rules as above.
+
+        When the batch fails, each article is retried in its own transaction so one bad
+        record costs only itself: its result carries the ``error`` and no id. A publication
+        date out of range (see ``quorum.sanitize.published_ok``) is stored as NULL, so no
+        caller can write a date a later read or date shift cannot handle.
+        """
+        if len(items) == 1:
+            return [self._add_one(items[0])]
+        try:
+            return self._add_batch(items)
+        except _RECORD_ERRORS as exc:
+            if _not_the_record(exc):
+                raise
+            return [self._add_one(it) for it in items]
+
+    def _add_one(self, item: NewArticle) -> AddResult:
+        try:
+            return self._add_batch([item])[0]
+        except _RECORD_ERRORS as exc:
+            if _not_the_record(exc):
+                raise
+            return AddResult(None, False, f"{type(exc).__name__}: {exc}"[:500])
+
+    def _add_batch(self, items: Sequence[NewArticle]) -> list[AddResult]:
+        from quorum.sanitize import published_ok
+
         outlet_ids = {
             it.article.outlet: self._outlet_id(
                 it.outlet or Outlet(it.article.outlet, it.article.outlet)
@@ -280,7 +331,7 @@ class Store:
                     text=a.text,
                     author=a.author,
                     language=a.language,
-                    published=a.published,
+                    published=a.published if published_ok(a.published) else None,
                     fetched=_utcnow(),
                     via=a.via,
                     source_id=a.source_id,
@@ -398,17 +449,20 @@ class Store:
         detail: str = "",
         elapsed: float = 0.0,
     ) -> None:
+        from quorum.records import clean_text
+
+        # a log line quotes what it is about, which may be the hostile value itself
         with Session(self.engine) as s, s.begin():
             s.add(
                 FetchLogRow(
                     run_id=run_id,
                     at=_utcnow(),
-                    url=url,
-                    kind=kind,
+                    url=clean_text(url)[:2048],
+                    kind=kind[:16],
                     ok=ok,
-                    reason=reason,
+                    reason=clean_text(reason)[:64],
                     status=status,
-                    detail=detail[:2000],
+                    detail=clean_text(detail)[:2000],
                     elapsed=elapsed,
                 )
             )

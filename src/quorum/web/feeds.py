@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
+from quorum.records import clean_text
 from quorum.store import index as ix
 from quorum.web.pages import NotFound, Site
 from quorum.web.render import entity_path
@@ -42,7 +43,7 @@ def build_feed(site: Site, kind: str, base_url: str, entity: str | None = None) 
     cards.sort(key=lambda c: (c["last_seen"], c["id"]), reverse=True)
     fg = FeedGenerator()
     fg.id(_absolute(base, path))
-    fg.title(feed_title)
+    fg.title(clean_text(feed_title))
     fg.link(href=_absolute(base, path), rel="self")
     fg.link(href=_absolute(base, "/"), rel="alternate")
     fg.language("en")
@@ -51,7 +52,8 @@ def build_feed(site: Site, kind: str, base_url: str, entity: str | None = None) 
         entry = fg.add_entry()
         link = _absolute(base, f"/story/{card['id']}")
         entry.id(link)
-        entry.title(card["title"])
+        # rows stored by older versions may hold characters XML cannot carry (lxml refuses)
+        entry.title(clean_text(card["title"]))
         entry.link(href=link)
         entry.updated(card["last_seen"])
         if card["first_seen"]:
@@ -59,7 +61,7 @@ def build_feed(site: Site, kind: str, base_url: str, entity: str | None = None) 
         summary = card["summary"] or card["label"]
         if card["action"]:
             summary = f"Action item (impact {card['impact']:g}). {summary}"
-        entry.summary(summary)
+        entry.summary(clean_text(summary))
         for outlet in card["outlets"]:
-            entry.category(term=outlet)
+            entry.category(term=clean_text(outlet))
     return fg.atom_str(pretty=True)
