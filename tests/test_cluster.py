@@ -7,9 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from quorum.assemble import cluster_params
 from quorum.assemble.cluster import ClusterParams, Move, StoryClusterer, story_id_for
-from quorum.assemble.vectorize import Vectorizer
+from quorum.assemble.vectorize import Vectorizer, VectorParams
 from quorum.records import Article
 from quorum.settings import Config
 
@@ -281,8 +283,11 @@ def test_a_story_without_dates_earns_a_dated_article_no_recency():
     day = datetime(2025, 1, 1, tzinfo=UTC)
     nearby = "Deputies arrested a gunman after a shooting at a Denver bank."
     joined = {}
+    # Online weights only: with the background statistics the texts alone are close enough
+    # to join, and the test is about what time adds.
+    params = ClusterParams(vectors=VectorParams(background_docs=0.0))
     for published in (None, day):
-        clusterer = StoryClusterer()
+        clusterer = StoryClusterer(params)
         for i in range(2):
             clusterer.add(*_article_on(i, None, _ORTIZ))  # an undated story, active just now
         filed = clusterer.add(*_article_on(9, published, nearby))
@@ -290,3 +295,91 @@ def test_a_story_without_dates_earns_a_dated_article_no_recency():
     # Undated, the article has only its arrival to go by, and it arrived right after the
     # story's; dated, its clock is days, on which the undated story shows nothing.
     assert joined == {False: True, True: False}
+
+
+_AWARD = [
+    (
+        "spacenews.com",
+        "Space Force picks Vantor Orbital for $1.8 billion missile-warning satellites",
+        "The U.S. Space Force awarded Vantor Orbital a $1.8 billion contract to build 12 "
+        "missile-warning satellites, with the first launch planned for 2029. Vantor Orbital "
+        "beat two rivals for the award, the service said on Tuesday.",
+    ),
+    (
+        "breakingdefense.com",
+        "Vantor Orbital lands missile warning constellation deal",
+        "Vantor Orbital has won a contract worth $1.8 billion from the Space Force for a "
+        "constellation of 12 missile-warning spacecraft. Officials expect the first of the "
+        "satellites to fly in 2029, according to a statement released Tuesday.",
+    ),
+    (
+        "defensenews.com",
+        "12 new warning satellites: Space Force contract goes to Vantor",
+        "In a $1.8 billion deal announced Tuesday, Vantor Orbital will deliver 12 satellites "
+        "to spot missile launches for the Space Force. A first launch is scheduled for 2029.",
+    ),
+]
+_OTHER = [
+    (
+        "navytimes.com",
+        "Navy christens new destroyer in Maine",
+        "The Navy christened its newest guided-missile destroyer at Bath Iron Works on "
+        "Saturday in a ceremony attended by sailors and shipbuilders.",
+    ),
+    (
+        "armytimes.com",
+        "Army updates fitness test scoring",
+        "The Army announced changes to how soldiers are scored on the combat fitness test, "
+        "with new standards taking effect next year.",
+    ),
+    (
+        "airforcetimes.com",
+        "Air Force tanker fleet faces maintenance backlog",
+        "Maintenance delays have grounded part of the Air Force tanker fleet, officials said, "
+        "as the service waits for spare parts from suppliers.",
+    ),
+]
+
+
+def _cold_start_articles() -> list[Article]:
+    day = datetime(2025, 6, 3, 14, tzinfo=UTC)
+    rows = _OTHER[:1] + _AWARD + _OTHER[1:]
+    return [
+        Article(
+            url=f"https://{outlet}/a{i}",
+            title=title,
+            text=text,
+            outlet=outlet,
+            published=day + timedelta(hours=14 * i),
+            id=i + 1,
+        )
+        for i, (outlet, title, text) in enumerate(rows)
+    ]
+
+
+def test_a_new_desk_weighs_common_words_low_from_the_start():
+    # One article seen: online counts alone weigh every word alike; the background
+    # statistics already know "time" and "officials" are common and "Vantor" is not.
+    def weights(docs: float) -> dict[str, float]:
+        vec = Vectorizer(VectorParams(background_docs=docs))
+        counts = vec.count("", "Vantor officials time")
+        terms = vec.admit(counts).terms
+        slot = {w: vec._info(w)[0] for w in ("vantor", "officials", "time")}
+        return {w: float(terms.val[list(terms.idx).index(s)]) for w, s in slot.items()}
+
+    flat, informed = weights(0.0), weights(VectorParams().background_docs)
+    assert flat["vantor"] == pytest.approx(flat["time"])
+    assert informed["vantor"] > informed["officials"] > informed["time"]
+    assert informed["vantor"] > 1.5 * informed["time"]
+
+
+def test_cold_start_three_outlets_one_award_is_one_story_of_three_sources():
+    from quorum.outlets import OutletRegistry
+    from quorum.pipeline import assemble
+    from quorum.settings import Config
+
+    stories, _ = assemble(_cold_start_articles(), OutletRegistry.load().owner_of, Config())
+    holding = [s for s in stories if {"2", "3", "4"} & set(map(str, s.article_ids))]
+    assert [sorted(map(str, s.article_ids)) for s in holding] == [["2", "3", "4"]]
+    assert holding[0].independent_sources == 3
+    assert len(stories) == 4  # the unrelated articles stay on their own

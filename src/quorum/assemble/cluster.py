@@ -77,8 +77,28 @@ class ClusterParams:
     # true members at 0.43 and up; 0.08-0.13 gave the same B-cubed F1 on ECB+ dev, 0.05 or
     # 0.15 cost 0.02.
     untimed_margin: float = 0.1
+    # A story is an event and its direct developments, not a topic: a dated article more
+    # than ``late_grace_days`` from when a dated story began (or after it ended) joins only
+    # on evidence that it is about the same event as the story's first articles: a cosine to
+    # them of up to ``late_lead`` (rising with an e-folding time of ``late_scale_days``).
+    # Topic words carried by a drifting centroid are not enough (real news: one story ran
+    # from the 2017 ICBM tests to the 2019 Hanoi summit). The merge pass asks the same of
+    # two stories far apart in time: up to ``late_merge_margin`` more centroid cosine.
+    late_grace_days: float = 3.0
+    late_scale_days: float = 30.0
+    late_lead: float = 0.28
+    late_merge_margin: float = 0.25
+    # A story quiet for more than ``dormant_days`` (no article within that many days of the
+    # newcomer) takes it only at a lead cosine of ``dormant_lead``: the same kind of event
+    # again (another Gaza war, another summit) is a new story, linked by the timeline.
+    dormant_days: float = 60.0
+    dormant_lead: float = 0.4
     recency_days: float = 2.0  # e-folding time of that bonus between dated articles
     recency_arrivals: float = 20.0  # same, counted in arrivals, when a date is missing
+    # An undated newcomer must reach this much on text alone, whatever its arrival: with
+    # the full bonus for arriving next, unrelated undated pieces formed stories (real news:
+    # 37 undated North Korea pieces of 2017-2019 as one "verified" story).
+    undated_floor: float = 0.12
     expire_days: float = 90.0  # a dated story idle this long leaves the active index...
     # ...unless it has ``followup_size`` articles: a story that big gets follow-ups (a trial,
     # a verdict, an inquiry's report) months or years later. 730 days joined ECB+ train's
@@ -259,7 +279,7 @@ class StoryClusterer:
                     story.centroid, p.merge_query_terms, p.merge_candidates, exclude=sid
                 )
                 if not self._is_idle(other, story.last_day)
-                and _time_compatible(story, other, max(self._reach(story), self._reach(other)))
+                and _time_compatible(story, other, min(p.dormant_days, self._reach(story)))
             ]
             names_norm = story.entity_norm if len(story.entities) else 0.0
             rough = self._similarities(others, story.norm, names_norm)
@@ -268,7 +288,13 @@ class StoryClusterer:
                     continue  # clearly below: the exact value cannot reach the threshold
                 sim = self._loaded_similarity(other, story.norm, names_norm)
                 untimed = _one_side_dated(story.last_day, other.last_day)
-                if sim < (p.merge_untimed_threshold if untimed else p.merge_threshold):
+                need = (
+                    p.merge_untimed_threshold
+                    if untimed
+                    else p.merge_threshold
+                    + p.late_merge_margin * self._lateness(other, story.first_day)
+                )
+                if sim < need:
                     continue
                 keep, gone = (story, other) if _survives(story, other) else (other, story)
                 moves.extend(Move(k, gone.id, keep.id, round(sim, 4)) for k in gone.members)
@@ -382,12 +408,37 @@ class StoryClusterer:
                 # Best cosine to the story's lead articles (the centroid's if it has none).
                 lead = max(lead_sims[at : at + len(s.leads)]) if s.leads else text
                 at += len(s.leads)
+                if lead < self._lead_needed(s, day):
+                    continue  # late, and not about the event the story began with
                 text = (1.0 - lw) * text + lw * lead
             text -= margin[i]
+            if day is None and s.last_day is None and text < p.undated_floor:
+                continue  # arrival order alone never makes undated pieces one story
             rank = text + rank_w * recency[i]
             if rank > best_rank:  # first maximum: ties go to the better-ranked story
                 best, best_rank, best_score = s, rank, text + p.recency_bonus * recency[i]
         return best, best_score
+
+    def _lead_needed(self, story: _Story, day: float | None) -> float:
+        """The cosine to the story's first articles a dated newcomer needs to join it."""
+        p = self.params
+        if day is None or story.last_day is None:
+            return 0.0
+        assert story.first_day is not None
+        quiet = max(day - story.last_day, story.first_day - day)
+        if quiet > p.dormant_days:
+            return p.dormant_lead
+        return p.late_lead * self._lateness(story, day)
+
+    def _lateness(self, story: _Story, day: float | None) -> float:
+        """0 for a newcomer dated within ``late_grace_days`` of a dated story's span start
+        (or undated), rising towards 1 the later (or earlier) it comes."""
+        p = self.params
+        if day is None or story.first_day is None:
+            return 0.0
+        assert story.last_day is not None
+        late = max(day - story.first_day, story.last_day - day) - p.late_grace_days
+        return 1.0 - math.exp(-late / p.late_scale_days) if late > 0.0 else 0.0
 
     def _recency(self, story: _Story, day: float | None) -> float:
         """How close in time ``story`` is, from 1 (now) towards 0, on the newcomer's clock.
@@ -404,6 +455,8 @@ class StoryClusterer:
             assert story.first_day is not None
             gap = max(0.0, story.first_day - day, day - story.last_day)
             return math.exp(-gap / p.recency_days)
+        if not p.recency_arrivals:
+            return 0.0
         return math.exp(-(self._arrivals - story.last_arrival) / p.recency_arrivals)
 
     # --- story state ----------------------------------------------------------------------

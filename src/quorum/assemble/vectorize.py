@@ -14,11 +14,14 @@ share the rest of their vocabulary.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import math
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -57,6 +60,10 @@ class VectorParams:
     lead_weight: float = 1.0  # extra weight on the lead, on top of the body count
     entity_boost: float = 2.0  # a name in the text vector counts this many times a word
     min_entities: int = 2  # fewer entity terms than this: no entity vector (lower-cased text)
+    # Background document frequencies (data/background) count as this many documents seen
+    # before the stream, so a new desk weighs common words low and specific names and
+    # figures high; a mature desk's own counts outweigh them. 0: online counts only.
+    background_docs: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +89,22 @@ class TermCounts:
         return (TermCounts, (self.terms, self.entities))
 
 
+@functools.cache
+def background_df(hash_bits: int) -> np.ndarray:
+    """Share of news documents holding each hashed word slot, from the shipped background
+    statistics (read-only; one table per process and slot count)."""
+    table = np.zeros(1 << hash_bits, dtype=np.float32)
+    mask = (1 << hash_bits) - 1
+    raw = resources.files("quorum") / "data" / "background" / "word_doc_freq.tsv.gz"
+    for line in gzip.decompress(raw.read_bytes()).decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, share = line.split("\t")
+            slot = zlib.crc32(word.encode("utf-8")) & mask
+            table[slot] = max(table[slot], float(share))
+    table.setflags(write=False)
+    return table
+
+
 class Vectorizer:
     """Turns articles into vectors and keeps the online document frequencies.
 
@@ -93,6 +116,11 @@ class Vectorizer:
         self._mask = (1 << params.hash_bits) - 1
         self._df = np.zeros(1 << params.hash_bits, dtype=np.int32)
         self._documents = 0
+        self._background = (
+            background_df(params.hash_bits) * params.background_docs
+            if params.background_docs
+            else None
+        )
         # A whitespace-separated token -> its words, each with (slot, may be a name) or None
         # (a stop word). Bounded (cleared when full) so it cannot grow with the stream.
         self._tokens: dict[str, tuple[tuple[str, _Info], ...]] = {}
@@ -211,7 +239,11 @@ class Vectorizer:
             return EMPTY
         slots, tf = counts.idx, counts.val
         # Smoothed IDF as in scikit-learn: a term in every document still weighs 1.
-        idf = np.log((self._documents + 1.0) / (self._df[slots] + 1.0)) + 1.0
+        if self._background is None:
+            idf = np.log((self._documents + 1.0) / (self._df[slots] + 1.0)) + 1.0
+        else:
+            seen = self._documents + self.params.background_docs + 1.0
+            idf = np.log(seen / (self._df[slots] + self._background[slots] + 1.0)) + 1.0
         weights = (1.0 + np.log(np.maximum(tf, 1e-9))) * idf
         weights = np.maximum(weights, 0.0)
         norm = math.sqrt(float(weights @ weights))
