@@ -122,7 +122,8 @@ def clean_headline(
     """The most representative title: cleaned, and the most similar to the other titles.
 
     Capitals-only titles and very short or long ones are penalised (they are labels or
-    teasers), but one chosen is shown as written; ties keep the first title. ``None`` when no title has any text.
+    teasers), but one chosen is shown as written; ties keep the first title. ``None``
+    when no title has any text.
     """
     sites = list(site_names)
     cleaned = []
