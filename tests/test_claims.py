@@ -245,3 +245,12 @@ def test_speaker_with_an_appositive_and_an_anonymous_one():
 def test_a_quoted_title_is_not_a_quotation():
     text = 'He is the author of the book "A Modern History of Vietnam" and other works.'
     assert _speakers(text) == []
+
+
+def test_he_said_after_a_name_set_off_by_commas():
+    text = (
+        "Treasury's acting director of sanctions policy, Helena Marchetti, said in a briefing "
+        "that the network had been tracked for 18 months. "
+        '"We watched how they moved the parts before we moved against them," she said.'
+    )
+    assert _speakers(text) == [("Helena Marchetti", False)]

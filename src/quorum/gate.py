@@ -64,6 +64,8 @@ def _label_for(claim: Claim) -> HedgedClaim:
     cue = hedge_cue(claim.span.text) or ""
     if claim.kind == "quote":
         who = claim.speaker
+        if who is not None and claim.hedged:  # "a delegate who asked not to be named"
+            return HedgedClaim(claim, "reported, unverified", cue or f"anonymous: {who}", ())
         cue = cue or ("unattributed quote" if who is None else f"quote from {who}")
     else:
         who = attribution(claim.span.text)

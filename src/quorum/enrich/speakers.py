@@ -236,7 +236,7 @@ class QuoteAttributor:
         self.vocab = vocab or load_speaker_vocab()
         v = self.vocab
         who = r"[\w.'’-]+(?:\s+[\w.'’-]+){0,7}?"
-        appos = r"(?:\s*,[^,\"“”\n]{1,90},)?"
+        appos = r"(?:\s*,[^,\"“”\n]{1,90},)?"  # "McCain, 78, said"
         adv = rf"(?:\s+(?:{v.adverb}))*"
         self._after_verb_first = re.compile(
             rf"\s*[,—–-]*\s*(?:{v.verb})\s+(?P<who>[\w.'’-]+(?:\s+[\w.'’-]+){{0,7}})"
@@ -257,6 +257,9 @@ class QuoteAttributor:
             rf"\s+[a-z][^,\"“”\n]{{0,120}}?,\s*(?:{v.participle})\b[^\"“”\n]{{0,120}}$"
         )
         self._subject = re.compile(rf"(?P<who>{_NAME}){appos}{adv}\s+(?:{v.verb})\b")
+        # a name set off by commas before its verb: "Treasury's director, Helena Marchetti,
+        # said in a briefing" (not "a fund manager from Stratford-upon-Avon, said")
+        self._set_off = re.compile(rf"(?<=,\s)(?P<who>{_NAME}),{adv}\s+(?:{v.verb})\b")
         # A name opening a sentence and doing something: "Khaled Meshal, Hamas's top
         # leader, thanked Iran ..." (then "he said" is Meshal).
         self._opener = re.compile(
@@ -277,7 +280,7 @@ class QuoteAttributor:
 
     def _collect_mentions(self) -> list[_Mention]:
         found: dict[int, _Mention] = {}
-        for pattern in (self._opener, self._subject, self._titled):
+        for pattern in (self._opener, self._subject, self._set_off, self._titled):
             for m in pattern.finditer(self.text):
                 span = m.span("who") if "who" in pattern.groupindex else m.span()
                 name = _name_run(self.text[span[0] : span[1]], self.vocab)
