@@ -144,8 +144,8 @@ def _fold_key_facts(
             if fact["sources"] > note["sources"]:
                 home["verified"] = {k: fact[k] for k in ("sources", "outlets", "cited")}
             continue
-        if fact["text"] in ledger.sentences:
-            continue
+        if fact["text"] in ledger.sentences or (stated and stated <= ledger.facts):
+            continue  # an earlier row already states all of it
         ledger.add(fact)
         rows.append(fact)
     return rows
