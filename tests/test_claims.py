@@ -182,3 +182,75 @@ def test_any_text_gives_exact_spans_and_no_crash(text):
     for c in extract_claims(article(text)):
         assert text[c.span.start : c.span.end] == c.span.text
         assert c.kind in ("quantity", "date", "actor", "quote")
+
+
+def _speakers(text: str) -> list[tuple[str | None, bool]]:
+    return [(c.speaker, c.hedged) for c in extract_claims(article(text)) if c.kind == "quote"]
+
+
+def test_page_furniture_is_never_a_speaker():
+    text = (
+        "President Barack Obama spoke at the base on Monday.\n\nStory Continued Below\n\n"
+        "He said: “We will not send ground troops into this war.”"
+    )
+    assert _speakers(text) == [("President Barack Obama", False)]
+
+
+def test_a_description_points_back_to_the_person_named():
+    text = (
+        "House Speaker Paul Ryan criticised the deal on Tuesday.\n\n"
+        "“This agreement leaves the program in place,” the Wisconsin Republican said."
+    )
+    [(speaker, hedged)] = _speakers(text)
+    assert speaker.endswith("Paul Ryan") and not hedged
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“We are ready to fly again,” the secretary said.", "the secretary"),
+        ("“We are ready to fly again,” a Pentagon spokesman said.", "a Pentagon spokesman"),
+    ],
+)
+def test_a_role_is_an_attribution_not_unattributed(text, speaker):
+    assert _speakers(text) == [(speaker, False)]
+
+
+def test_the_president_is_the_person_given_that_title():
+    text = (
+        "President Obama met the families on Friday.\n\n"
+        "“We will bring the killers to justice,” the president said."
+    )
+    assert _speakers(text) == [("President Obama", False)]
+
+
+def test_a_quote_continued_after_its_attribution_keeps_the_speaker():
+    text = (
+        "“The launch went well for everyone,” said Col. Maria Okafor. "
+        "“We have a procedure for this kind of thing.”\n\n"
+        "“The array will open within a week or two,” she added."
+    )
+    assert _speakers(text) == [("Col. Maria Okafor", False)] * 3
+
+
+def test_speaker_with_an_appositive_and_an_anonymous_one():
+    text = (
+        "“The second stage performed exactly as designed,” McCain, 78, said in an interview.\n\n"
+        "“The second stage was never the real problem,” said an engineer who asked not to be "
+        "named."
+    )
+    assert _speakers(text) == [("McCain", False), ("an engineer", True)]
+
+
+def test_a_quoted_title_is_not_a_quotation():
+    text = 'He is the author of the book "A Modern History of Vietnam" and other works.'
+    assert _speakers(text) == []
+
+
+def test_he_said_after_a_name_set_off_by_commas():
+    text = (
+        "Treasury's acting director of sanctions policy, Helena Marchetti, said in a briefing "
+        "that the network had been tracked for 18 months. "
+        '"We watched how they moved the parts before we moved against them," she said.'
+    )
+    assert _speakers(text) == [("Helena Marchetti", False)]

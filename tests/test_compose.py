@@ -191,15 +191,17 @@ def test_headline_is_central_cleaned_and_traced(story):
     assert "Breaking Defense" not in headline.text
 
 
-def test_headline_avoids_capitals_and_sentence_cases_them():
+def test_headline_avoids_capitals_and_shows_them_as_written():
     titles = [
         (1, "SPACE FORCE AWARDS LAUNCH CONTRACTS TO SPACEX"),
         (2, "Space Force awards launch contracts to SpaceX and ULA"),
     ]
     assert clean_headline(titles).article_id == 2
-    only = clean_headline([(1, "SPACE FORCE AWARDS LAUNCH CONTRACTS TO SPACEX")])
-    assert only.text == "Space force awards launch contracts to spacex"
-    assert only.source_text == "SPACE FORCE AWARDS LAUNCH CONTRACTS TO SPACEX"
+    title = "C.I.A. DIRECTOR BRIEFS IRAN PANEL ON SATELLITE IMAGES | Breaking Defense"
+    only = clean_headline([(1, title)], ["Breaking Defense"])
+    # the citation contract: what the page shows is exactly the source's span
+    assert only.text == only.source_text == title[only.start : only.end]
+    assert only.text == "C.I.A. DIRECTOR BRIEFS IRAN PANEL ON SATELLITE IMAGES"
     assert clean_headline([(1, ""), (2, "  ")]) is None
 
 
@@ -325,3 +327,26 @@ def test_related_stories_mixed_timezones_and_empty_terms():
     # an undated target is compared with every dated story
     undated = StorySketch("t", "T", None, ["Starship"])
     assert {e.story_id for e in related_stories(undated, archive)} == {"a", "b"}
+
+
+def test_datelines_and_page_furniture_are_never_quoted():
+    text = (
+        "WASHINGTON (Orbital Wire) — The Treasury Department on Thursday imposed sanctions on "
+        "14 companies that supplied satellite parts to missile programs.\n\n"
+        "Timeline Recent tensions between the two countries over satellite parts Show Hide\n\n"
+        "The companies moved more than $60 million worth of parts since 2024, officials said.\n\n"
+        "Hide Caption 2 of 44 Photos: Satellite parts seized by customs agents at the port\n\n"
+        "The Treasury said more sanctions on satellite suppliers would follow next year.\n\n"
+        "Copyright © 2019 The Washington Times, LLC. Click here for reprint permission."
+    )
+    article = Article(
+        url="https://wire.example/1", title="Sanctions", text=text, outlet="wire.example", id=1
+    )
+    quoted = prepare([SourceArticle(article, "wire.example")]).candidates
+    assert quoted, "the real sentences are still quotable"
+    for c in quoted:
+        assert text[c.start : c.end] == c.text
+        assert not c.text.startswith("WASHINGTON")
+        for furniture in ("Show Hide", "Hide Caption", "Copyright", "reprint"):
+            assert furniture not in c.text
+    assert quoted[0].text.startswith("The Treasury Department on Thursday")

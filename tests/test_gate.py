@@ -141,3 +141,33 @@ def test_same_owner_origins_count_once_for_key_facts():
     items = story_items("hedged_deal")
     d = gate_story(make_story(items), align_claims(items), Config(), source_of={"I": "H"})
     assert d.key_facts == ()
+
+
+def test_reported_claims_are_ranked_and_capped_by_the_setting():
+    """Claims more origins repeat come first, values before quotes; the page shows
+    ``hedged_shown`` of them."""
+    lines = [f"The agency reportedly plans to buy {n} more drones." for n in range(30, 42)]
+    quotes = " ".join(f"“We will {w} the new satellites next year.”" for w in ("test", "move"))
+    items = [
+        SourcedArticle(
+            Article(url="u1", title="", outlet="a", id="1", text=quotes + " " + " ".join(lines)),
+            "A",
+            "a",
+        ),
+        SourcedArticle(
+            Article(
+                url="u2",
+                title="",
+                outlet="b",
+                id="2",
+                text="The agency reportedly plans to buy 41 more drones. SpaceX launched a rocket.",
+            ),
+            "B",
+            "b",
+        ),
+    ]
+    d = gate_story(make_story(items), align_claims(items), Config({"hedged_shown": 3}))
+    assert d.hedged_shown == 3
+    assert d.hedged[0].origins == ("A", "B")  # told by both origins: first
+    kinds = [h.claim.kind for h in d.hedged]
+    assert kinds.index("quote") > max(i for i, k in enumerate(kinds) if k == "quantity")

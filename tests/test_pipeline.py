@@ -114,20 +114,55 @@ def test_stories_are_mostly_pure(demo_db, key):
     assert len(impure) <= 2, impure
 
 
+def cited_spans(data: object) -> list[dict]:
+    """Every citation anywhere in a story's data, whatever its place: a dict holding
+    ``text``, ``article_id``, ``start`` and ``end``."""
+    found = []
+    if isinstance(data, dict):
+        if {"text", "article_id", "start", "end"} <= data.keys():
+            found.append(data)
+        for value in data.values():
+            found += cited_spans(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += cited_spans(value)
+    return found
+
+
 def test_every_cited_span_is_exact_source_text(demo_db):
     with Desk.open(demo_db) as desk:
-        texts = {a.id: a.text for a in desk.store.articles()}
-        checked = 0
+        articles = {a.id: a for a in desk.store.articles()}
+        checked = differ = 0
         for row in desk.store.stories():
-            d = row.data
-            spans = list(d["takeaways"]) + list(d["what_to_watch"])
-            spans += [c for s in d["analysis"] for c in s["sentences"]]
-            spans += [c for f in d["key_facts"] for c in f["cited"]]
-            spans += [side["cited"] for c in d["conflicts"] for side in c["sides"]]
-            for c in spans:
-                assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
+            for c in cited_spans(row.data):
+                article = articles[c["article_id"]]
+                source = article.title if c.get("field") == "title" else article.text
+                differ += source[c["start"] : c["end"]] != c["text"]
                 checked += 1
         assert checked > 100
+        assert differ == 0
+
+
+def test_each_fact_is_stated_once_and_reported_claims_are_capped(demo_db):
+    from quorum.storydata import _facts_in
+
+    with Desk.open(demo_db) as desk:
+        published = {a.id: a.published for a in desk.store.articles()}
+        for row in desk.store.stories():
+            d = row.data
+            shown = list(d["takeaways"]) + [
+                {"text": f["text"], "article_id": f["cited"][0]["article_id"]}
+                for f in d["key_facts"]
+            ]
+            shown += [c for s in d["analysis"] for c in s["sentences"]] + d["what_to_watch"]
+            texts = [c["text"] for c in shown]
+            assert len(texts) == len(set(texts)), "a sentence is shown once"
+            seen: set = set()
+            for c in shown:
+                facts = _facts_in(c["text"], published.get(c.get("article_id")))
+                assert not facts or not facts <= seen, (row.title, c["text"])
+                seen |= facts
+            assert sum(bool(h.get("shown")) for h in d["hedged"]) <= 8
 
 
 def test_single_source_claims_are_never_key_facts(demo_db):

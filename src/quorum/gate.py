@@ -7,8 +7,9 @@ Quorum publishes what at least ``min_sources`` independent sources agree on:
 * a story with fewer is ``held`` (default ``single_source_policy = "hold"``: the home page
   shows only verified stories, so one outlet's scoop cannot reach it unchecked) or, with
   ``"label"``, shown as ``single_source`` under "Single source — unverified";
-* hedged claims ("reportedly", anonymous sources) are never key facts; they are listed with
-  the label "reported, unverified" or "attributed to <who>".
+* hedged claims ("reportedly", anonymous sources, quotes nobody is named for) are never key
+  facts; they are listed, ranked, with the label "reported, unverified" or "attributed to
+  <who>", and a page shows the first ``hedged_shown`` of them.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ class GateDecision:
     label: str
     independent_sources: int
     key_facts: tuple[ClaimGroup, ...] = ()
-    hedged: tuple[HedgedClaim, ...] = ()
+    hedged: tuple[HedgedClaim, ...] = ()  # most worth a reader's caution first
     disputed: tuple[Conflict, ...] = ()
     reasons: tuple[str, ...] = ()
+    hedged_shown: int = 8  # how many of ``hedged`` a page lists (setting ``hedged_shown``)
 
     @property
     def publishable(self) -> bool:
@@ -62,6 +64,8 @@ def _label_for(claim: Claim) -> HedgedClaim:
     cue = hedge_cue(claim.span.text) or ""
     if claim.kind == "quote":
         who = claim.speaker
+        if who is not None and claim.hedged:  # "a delegate who asked not to be named"
+            return HedgedClaim(claim, "reported, unverified", cue or f"anonymous: {who}", ())
         cue = cue or ("unattributed quote" if who is None else f"quote from {who}")
     else:
         who = attribution(claim.span.text)
@@ -70,6 +74,24 @@ def _label_for(claim: Claim) -> HedgedClaim:
     else:
         label = "reported, unverified"
     return HedgedClaim(claim, label, cue, ())
+
+
+# Checkable values first: a hedged number or date is what a reader most needs to doubt.
+_KIND_ORDER = {"quantity": 0, "date": 1, "actor": 2, "quote": 3}
+
+
+def _hedged_rank(item: HedgedClaim) -> tuple:
+    """Order of "reported, not verified": claims more origins repeat, then values and dates
+    before actors and quotes, then a real hedge ("reportedly") before a quote nobody is
+    named for, then earlier in the article (news puts what matters first)."""
+    claim = item.claim
+    return (
+        -len(item.origins),
+        _KIND_ORDER.get(claim.kind, 4),
+        item.cue == "unattributed quote",
+        claim.span.start,
+        str(claim.span.article_id),
+    )
 
 
 def _count_sources(group: ClaimGroup, source_of: Mapping[str, str]) -> int:
@@ -157,4 +179,14 @@ def gate_story(
         reasons.append("single_source_policy = label")
     if status != "verified":
         key_facts = []  # a fact one source states is never a key fact
-    return GateDecision(status, label, n, tuple(key_facts), tuple(hedged), disputes, tuple(reasons))
+    hedged.sort(key=_hedged_rank)
+    return GateDecision(
+        status,
+        label,
+        n,
+        tuple(key_facts),
+        tuple(hedged),
+        disputes,
+        tuple(reasons),
+        int(config.hedged_shown),
+    )

@@ -148,6 +148,14 @@ SETTINGS: tuple[Setting, ...] = (
         "(kept off the home page until a second source agrees) or `label` (shown marked "
         '"Single source — unverified").',
     ),
+    # 8: "reported, not verified" is a short list of what to be careful about, not a second
+    # copy of the story; on real news it averaged 41 items per story before ranking and a cap.
+    Setting(
+        "hedged_shown",
+        8,
+        'Claims shown under "Reported, not verified" on a story page (hedged or '
+        "unattributed, most widely reported first); the rest are in the story's JSON.",
+    ),
     # web site (quorum.web)
     Setting("site_title", "Quorum", "Name shown in the page header, titles and feeds."),
     Setting(

@@ -13,6 +13,7 @@ from typing import Any
 
 from quorum.compose import Cited
 from quorum.enrich.pipeline import StoryContext
+from quorum.enrich.quantities import find_dates, find_quantities
 from quorum.records import Claim, Score, Span
 
 
@@ -57,6 +58,97 @@ def _one_row_per_sentence(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kept is None or fact["sources"] > kept["sources"]:
             by_text[fact["text"]] = fact
     return sorted(by_text.values(), key=lambda f: -f["sources"])
+
+
+# --- each fact once ---------------------------------------------------------------------------
+
+Fact = tuple[str, str]
+
+
+def _facts_in(text: str, published: Any) -> frozenset[Fact]:
+    """The dates and the telling values a sentence states ("Dec. 1", "$60 million").
+
+    Bare small counts ("three squadrons") are left out: they recur in unrelated sentences.
+    """
+    dates = find_dates(text, published)
+    facts = {("date", d.iso) for d in dates}
+    for q in find_quantities(text, skip=[(d.start, d.end) for d in dates]):
+        if _telling(q.quantity):
+            facts.add(("value", f"{q.quantity.value:g} {q.quantity.unit}".strip()))
+    return frozenset(facts)
+
+
+def _telling(quantity: Any) -> bool:
+    # 10: "three squadrons", "one of the four" recur in unrelated sentences; 14 companies
+    # or $60 million name one fact.
+    return quantity.unit not in ("", "count") or quantity.value >= 10
+
+
+def _key_fact(claim: Claim) -> Fact | None:
+    if claim.kind == "date" and claim.date:
+        return ("date", claim.date)
+    if claim.kind == "quantity" and claim.quantity is not None and _telling(claim.quantity):
+        return ("value", f"{claim.quantity.value:g} {claim.quantity.unit}".strip())
+    return None
+
+
+class _Ledger:
+    """What the page has already stated, in reading order (takeaways, key facts, analysis,
+    what to watch): a later sentence that only repeats stated facts, or is a sentence
+    already shown, is left out, so one date is not read four times."""
+
+    def __init__(self, published: Mapping[Any, Any]) -> None:
+        self.published = published
+        self.facts: set[Fact] = set()
+        self.sentences: set[str] = set()
+
+    def facts_of(self, item: Mapping[str, Any]) -> frozenset[Fact]:
+        article_id = item.get("article_id")
+        if article_id is None and item.get("cited"):  # a key-fact row: its first source
+            article_id = item["cited"][0]["article_id"]
+        return _facts_in(item["text"], self.published.get(article_id))
+
+    def repeats(self, item: Mapping[str, Any]) -> bool:
+        facts = self.facts_of(item)
+        return item["text"] in self.sentences or bool(facts) and facts <= self.facts
+
+    def add(self, item: Mapping[str, Any]) -> None:
+        self.sentences.add(item["text"])
+        self.facts |= self.facts_of(item)
+
+    def keep(self, items: Sequence[dict[str, Any] | None]) -> list[dict[str, Any]]:
+        kept = []
+        for item in items:
+            if item is not None and not self.repeats(item):
+                self.add(item)
+                kept.append(item)
+        return kept
+
+
+def _fold_key_facts(
+    takeaways: list[dict[str, Any]], key_facts: list[dict[str, Any]], ledger: _Ledger
+) -> list[dict[str, Any]]:
+    """Key facts a takeaway already states become that takeaway's "verified" note instead
+    of a second row; the others stay rows (and count as stated)."""
+    rows = []
+    for fact in key_facts:
+        key = fact.pop("fact", None)
+        stated = ledger.facts_of(fact)
+        home = next((t for t in takeaways if t["text"] == fact["text"]), None)
+        if home is None and key is not None:
+            home = next((t for t in takeaways if key in ledger.facts_of(t)), None)
+        if home is None and stated and stated <= ledger.facts:  # its sentence adds nothing
+            home = next((t for t in takeaways if stated & ledger.facts_of(t)), None)
+        if home is not None:
+            note = home.setdefault("verified", {"sources": 0, "outlets": [], "cited": []})
+            if fact["sources"] > note["sources"]:
+                home["verified"] = {k: fact[k] for k in ("sources", "outlets", "cited")}
+            continue
+        if fact["text"] in ledger.sentences or (stated and stated <= ledger.facts):
+            continue  # an earlier row already states all of it
+        ledger.add(fact)
+        rows.append(fact)
+    return rows
 
 
 def _summary(written: Any) -> dict[str, Any] | None:
@@ -119,10 +211,20 @@ def story_data(
                 "sources": len(group.unhedged_origins),
                 "outlets": outlets_of(group.unhedged_origins),
                 "cited": [cited(c.span) for c in per_origin.values()],
+                "fact": _key_fact(group.claim),
             }
         )
 
-    key_facts = _one_row_per_sentence(key_facts)
+    # Each fact once, in reading order: takeaways, key facts, analysis, what to watch.
+    ledger = _Ledger({s.article.id: s.article.published for s in ctx.articles})
+    takeaways = ledger.keep([cited(c) for c in r["takeaways"]])
+    key_facts = _fold_key_facts(takeaways, _one_row_per_sentence(key_facts), ledger)
+    analysis = [
+        {"title": s.title, "sentences": sentences}
+        for s in r["analysis"]
+        if (sentences := ledger.keep([cited(c) for c in s.sentences]))
+    ]
+    what_to_watch = ledger.keep([cited(c) for c in r["what_to_watch"]])
 
     conflicts = []
     for conflict in r["claims"].conflicts:
@@ -172,11 +274,9 @@ def story_data(
         ],
         "articles": list(articles_meta),
         "summary": _summary(r.get("summary")),
-        "takeaways": [cited(c) for c in r["takeaways"]],
-        "what_to_watch": [cited(c) for c in r["what_to_watch"]],
-        "analysis": [
-            {"title": s.title, "sentences": [cited(c) for c in s.sentences]} for s in r["analysis"]
-        ],
+        "takeaways": takeaways,
+        "what_to_watch": what_to_watch,
+        "analysis": analysis,
         "key_facts": key_facts,
         "hedged": [
             {
@@ -184,8 +284,9 @@ def story_data(
                 "label": h.label,
                 "cue": h.cue,
                 "cited": [cited(h.claim.span)],
+                "shown": rank < gate.hedged_shown,  # the rest only in the story's JSON
             }
-            for h in gate.hedged
+            for rank, h in enumerate(gate.hedged)
         ],
         "conflicts": conflicts,
         "entities": sorted(entities.values(), key=lambda e: (-e["count"], e["name"])),

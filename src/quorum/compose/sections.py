@@ -58,10 +58,9 @@ _SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ", " • ")
 
 @dataclass(frozen=True)
 class Headline:
-    """The chosen headline: ``source_text == title[start:end]`` of ``article_id``'s title.
-
-    ``text`` is what the page shows: ``source_text`` with only its case changed when the
-    outlet wrote it in capitals.
+    """The chosen headline: ``text == source_text == title[start:end]`` of ``article_id``'s
+    title. The page shows the title exactly as the outlet wrote it, capitals included:
+    re-casing ("C.I.A." -> "c.i.a.") would make the cited span differ from its source.
     """
 
     text: str
@@ -117,17 +116,14 @@ def _is_shouting(text: str) -> bool:
     return len(letters) >= 8 and all(c.isupper() for c in letters)
 
 
-def _sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:].lower()
-
-
 def clean_headline(
     titles: Sequence[tuple[int | str, str]], site_names: Iterable[str] = ()
 ) -> Headline | None:
     """The most representative title: cleaned, and the most similar to the other titles.
 
     Capitals-only titles and very short or long ones are penalised (they are labels or
-    teasers); ties keep the first title. ``None`` when no title has any text.
+    teasers), but one chosen is shown as written; ties keep the first title. ``None``
+    when no title has any text.
     """
     sites = list(site_names)
     cleaned = []
@@ -159,8 +155,7 @@ def clean_headline(
     assert best is not None
     article_id, title, start, end = cleaned[best[1]]
     source_text = title[start:end]
-    shown = _sentence_case(source_text) if _is_shouting(source_text) else source_text
-    return Headline(shown, source_text, article_id, start, end, round(best[0], 4))
+    return Headline(source_text, source_text, article_id, start, end, round(best[0], 4))
 
 
 def headline_for(articles: Sequence[SourceArticle]) -> Headline | None:

@@ -3,7 +3,8 @@
 1. Candidate sentences come from every article that is not a syndicated copy, split with
    ``quorum.text.sentence_spans`` so each keeps its exact character span.
 2. Fragments, over-long run-ons, questions, quotes with no attribution and page furniture
-   ("Sign up for our newsletter") are dropped.
+   ("Sign up for our newsletter", "Hide Caption 2 of 44", copyright lines) are dropped; an
+   opening wire dateline ("WASHINGTON (Orbital Wire) —") is cut off the sentence it opens.
 3. Each sentence is scored by LexRank-style centrality over TF-IDF cosine similarity, by how
    many *other* independent origins state something similar, and by a lead-position prior
    (news puts the main fact first).
@@ -134,15 +135,53 @@ class Ranked:
 # --- 1. and 2. candidates -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Furniture:
+    """Page furniture as data (data/extraction_boilerplate.json), shared with extraction.
+
+    ``lines`` match a whole sentence ("Read more."); ``inside`` are searched anywhere in it
+    ("Hide Caption 2 of 44", "Copyright © 2019 ..."); ``dateline`` opens an article
+    ("WASHINGTON (Orbital Wire) —") and is cut off the sentence that quotes it.
+    """
+
+    lines: tuple[re.Pattern[str], ...] = ()
+    inside: tuple[re.Pattern[str], ...] = ()
+    dateline: re.Pattern[str] | None = None
+
+    @classmethod
+    def load(cls) -> Furniture:
+        ref = resources.files("quorum") / "data" / "extraction_boilerplate.json"
+        try:
+            data = json.loads(ref.read_text(encoding="utf-8"))
+            return cls(
+                tuple(re.compile(p, re.IGNORECASE) for p in data.get("line_patterns", [])),
+                tuple(re.compile(p, re.IGNORECASE) for p in data.get("sentence_patterns", [])),
+                re.compile(data["dateline"]) if data.get("dateline") else None,
+            )
+        except (OSError, ValueError, re.error) as exc:  # a broken data file must not stop a page
+            log.warning("boilerplate patterns unavailable: %s", exc)
+            return cls()
+
+    def is_furniture(self, text: str) -> bool:
+        stripped = text.strip()
+        return any(p.match(stripped) for p in self.lines) or any(
+            p.search(stripped) for p in self.inside
+        )
+
+    def after_dateline(self, text: str) -> int:
+        """Characters of ``text`` taken by an opening dateline (0 when there is none)."""
+        m = self.dateline.match(text) if self.dateline else None
+        return m.end() if m and m.end() < len(text) else 0
+
+
+# Datelines open an article: only sentences starting this early are checked for one.
+_DATELINE_REACH = 400
+
+
 def boilerplate_patterns() -> list[re.Pattern[str]]:
     """Page-furniture patterns shared with extraction (data/extraction_boilerplate.json)."""
-    ref = resources.files("quorum") / "data" / "extraction_boilerplate.json"
-    try:
-        data = json.loads(ref.read_text(encoding="utf-8"))
-        return [re.compile(p, re.IGNORECASE) for p in data.get("line_patterns", [])]
-    except (OSError, ValueError, re.error) as exc:  # a broken data file must not stop a page
-        log.warning("boilerplate patterns unavailable: %s", exc)
-        return []
+    furniture = Furniture.load()
+    return list(furniture.lines) + list(furniture.inside)
 
 
 def quotable_articles(articles: Sequence[SourceArticle]) -> list[tuple[int, SourceArticle]]:
@@ -174,7 +213,9 @@ def _quote_only(text: str) -> bool:
     return len(_WORD.findall(outside)) < 3
 
 
-def is_quotable(text: str, rules: SentenceRules, furniture: Sequence[re.Pattern[str]]) -> bool:
+def is_quotable(
+    text: str, rules: SentenceRules, furniture: Sequence[re.Pattern[str]] | Furniture
+) -> bool:
     """Whether a sentence can stand on a page as a statement of fact."""
     words = len(text.split())
     if words < rules.min_words or words > rules.max_words:
@@ -184,6 +225,8 @@ def is_quotable(text: str, rules: SentenceRules, furniture: Sequence[re.Pattern[
         return False
     if _quote_only(text):
         return False
+    if isinstance(furniture, Furniture):
+        return not furniture.is_furniture(text)
     return not any(p.match(text.strip()) for p in furniture)
 
 
@@ -193,13 +236,15 @@ def candidate_sentences(
     """Every quotable sentence of the story, once (an exact repeat in another article is
     skipped: unflagged syndication must not count twice)."""
     rules = rules or SentenceRules()
-    furniture = boilerplate_patterns()
+    furniture = Furniture.load()
     seen: set[str] = set()
     out: list[Candidate] = []
     for index, source in quotable_articles(articles):
         text = source.article.text
         key = article_key(source, index)
         for position, (start, end) in enumerate(sentence_spans(text)[: rules.max_per_article]):
+            if start < _DATELINE_REACH:
+                start += furniture.after_dateline(text[start:end])  # still an exact sub-span
             sentence = text[start:end]
             if not is_quotable(sentence, rules, furniture):
                 continue

@@ -27,6 +27,7 @@ from quorum.enrich.quantities import (
     singular,
     unit_kind,
 )
+from quorum.enrich.speakers import Attribution, QuoteAttributor
 from quorum.records import Article, Claim, Span, normalise_text
 from quorum.text import sentence_spans
 
@@ -212,43 +213,11 @@ def _actor_claims(
 
 
 _QUOTE = re.compile(r"“(?P<curly>[^“”]{3,800})”|\"(?P<straight>[^\"\n]{3,800})\"")
-_PRONOUN = r"(?:he|she|they|He|She|They)"
 
 
-def _speaker_re(vocab: ClaimVocab) -> str:
-    anon = "|".join(re.escape(a) for a in sorted(vocab.anonymous, key=len, reverse=True))
-    described = (
-        r"(?:an?\s+|the\s+)?(?:[A-Z][\w.-]*\s+){0,3}(?:senior\s+|defense\s+|military\s+)?"
-        r"(?:spokes(?:person|man|woman)|officials?|analysts?|insiders?)"
-    )
-    return (
-        rf"(?:{described}|(?:an?\s+)?(?:{anon})(?:\s+familiar with [\w ]+?)?|{_ACTOR}|{_PRONOUN})"
-    )
-
-
-_SAY = r"(?:said|says|added|told\s+[\w.]+(?:\s+[\w.]+)?|according\s+to|wrote|stated)"
-
-
-@dataclass(frozen=True, slots=True)
-class _Attributed:
-    speaker: str | None
-    start: int
-    end: int
-
-
-def _find_speaker(text: str, q_start: int, q_end: int, vocab: ClaimVocab) -> _Attributed:
-    speaker = _speaker_re(vocab)
-    after = text[q_end : q_end + 160]
-    m = re.match(rf"\s*[,—–-]?\s*(?:{_SAY})\s+(?P<who>{speaker})", after) or re.match(
-        rf"\s*[,—–-]?\s*(?P<who>{speaker})\s+(?:{_SAY})\b", after
-    )
-    if m:
-        return _Attributed(_clean_name(m.group("who")), q_start, q_end + m.end())
-    before = text[max(0, q_start - 160) : q_start]
-    m = re.search(rf"(?P<who>{speaker})\s+(?:{_SAY})(?:\s+[\w ]{{0,30}}?)?\s*[,:]?\s*$", before)
-    if m:
-        return _Attributed(_clean_name(m.group("who")), q_start - len(before) + m.start(), q_end)
-    return _Attributed(None, q_start, q_end)
+def _find_speaker(text: str, q_start: int, q_end: int, vocab: ClaimVocab) -> Attribution:
+    """The speaker of one quote read on its own (no earlier quotes to continue)."""
+    return QuoteAttributor(text).attribute(q_start, q_end)
 
 
 def is_anonymous(speaker: str, vocab: ClaimVocab | None = None) -> bool:
@@ -268,18 +237,17 @@ def _sentence_end(text: str, start: int) -> int:
 
 def _quote_claims(article_key: int | str, text: str, vocab: ClaimVocab, outlet: str) -> list[Claim]:
     claims: list[Claim] = []
-    last_named: str | None = None
+    attributor = QuoteAttributor(text)
     for m in _QUOTE.finditer(text):
         quoted = m.group("curly") or m.group("straight")
         if len(quoted.split()) < 4:
             continue  # scare quotes and names ("Golden Dome"), not quotations
-        found = _find_speaker(text, m.start(), m.end(), vocab)
+        found = attributor.attribute(m.start(), m.end())
+        if found.how == "title":
+            continue  # 'the book, "A Modern History of Vietnam"': a title, not a quotation
         speaker = found.speaker
-        if speaker and re.fullmatch(_PRONOUN, speaker):
-            speaker = last_named  # "he said": the person quoted before
-        hedged = speaker is None or is_anonymous(speaker, vocab)
-        if speaker and not is_anonymous(speaker, vocab):
-            last_named = speaker
+        # Hedged: nobody named ("unattributed"), or a speaker who hid their name.
+        hedged = speaker is None or found.anonymous or is_anonymous(speaker, vocab)
         end = _sentence_end(text, found.end) if found.end > m.end() else found.end
         span = Span(article_key, found.start, end, text[found.start : end])
         claims.append(
