@@ -6,9 +6,11 @@ Real news has no gold clusters, so quality is measured against judgements kept a
 - ``{"kind": "pair", "a": ID, "b": ID, "same": true|false}``: are two articles about the
   same event? Scored as same-story precision (of judged pairs the desk put together, the
   share judged same) and recall (of pairs judged same, the share the desk put together).
-- ``{"kind": "story", "founder": ID, "sources": N}``: the right number of independent
-  sources of the story holding ``founder``. Scored as source-count accuracy.
-- ``{"kind": "copy", "article": ID, "verdict": "copy"|"original"}``: is the article's text
+- ``{"kind": "story", "founder": ID, "sources": N}`` (or ``{"story_id": ID,
+  "independent_sources": N}``, stable ids derive from the founder's URL): the right number
+  of independent sources of the story holding ``founder``. Scored as source-count accuracy.
+- ``{"kind": "copy", "article": ID, "verdict": "copy"|"original"}`` (or ``article_id``,
+  without ``kind``): is the article's text
   substantially another's? Scored as copy precision (of judged articles the desk marks as
   copies, the share judged copies) and, where both verdicts exist, copy recall.
 
@@ -59,19 +61,33 @@ class Labels:
                     continue
                 try:
                     row = json.loads(line)
-                    kind = row.get("kind")
+                    kind = row.get("kind") or _kind_of(row)
                     if kind == "pair":
                         labels.pairs.append((str(row["a"]), str(row["b"]), bool(row["same"])))
                     elif kind == "story":
-                        labels.stories.append((str(row["founder"]), int(row["sources"])))
+                        if "story_id" in row:  # a story judged by its (stable) id
+                            ref = "id:" + str(row["story_id"])
+                            labels.stories.append((ref, int(row["independent_sources"])))
+                        else:
+                            labels.stories.append((str(row["founder"]), int(row["sources"])))
                     elif kind == "copy":
                         if row["verdict"] not in ("copy", "original"):
                             raise ValueError(f"verdict {row['verdict']!r}")
-                        labels.copies.append((str(row["article"]), row["verdict"] == "copy"))
+                        article = str(row.get("article", row.get("article_id")))
+                        labels.copies.append((article, row["verdict"] == "copy"))
                     # other kinds (facts, quotes) belong to other evals: ignored here
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
                     raise LabelError(f"{path}:{n}: {type(exc).__name__}: {exc}") from exc
         return labels
+
+
+def _kind_of(row: dict) -> str | None:
+    """The kind of a row written without one (the copy judgements' own layout)."""
+    if "article_id" in row and row.get("verdict") in ("copy", "original"):
+        return "copy"
+    if "story_id" in row and "independent_sources" in row:
+        return "story"
+    return None
 
 
 @dataclass(frozen=True)
@@ -147,7 +163,10 @@ def score(built: Built, labels: Labels) -> dict:
     # stories
     right = n = 0
     for founder, sources in labels.stories:
-        sid = built.story_of.get(founder)
+        if founder.startswith("id:"):
+            sid = founder[3:] if founder[3:] in built.members else None
+        else:
+            sid = built.story_of.get(founder)
         if sid is None:
             unscored.append(f"story {founder}")
             continue
