@@ -307,3 +307,25 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path, http_server, pri
     with desk:
         reasons = {r for (_k, r) in desk.store.reason_counts(report.run_id)}
         assert ("private_host" in reasons) is not private
+
+
+def test_an_undated_dump_row_takes_the_day_its_url_states(db_url, tmp_path: Path):
+    dump = tmp_path / "dump.jsonl"
+    rows = [
+        {"id": "u1", "text": PARAS[0], "url": "https://spacenews.com/2025/03/04/launch/"},
+        {"id": "u2", "text": PARAS[1], "url": "https://spacenews.com/launch-report/"},
+        {
+            "id": "u3",
+            "text": PARAS[2],
+            "date": "2025-03-06",
+            "url": "https://spacenews.com/2020/01/02/x/",
+        },
+    ]
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with Desk.open(db_url, None) as desk:
+        report = Ingestor(desk.store, desk.config, desk.registry, desk.beat).ingest_jsonl(dump)
+        arts = {a.source_id: a for a in desk.store.articles()}
+        assert arts["u1"].published.date().isoformat() == "2025-03-04"
+        assert arts["u2"].published is None  # the URL states no day
+        assert arts["u3"].published.date().isoformat() == "2025-03-06"  # a given date wins
+        assert report.reasons["date_from_url"] == 1 and report.reasons["missing_date"] == 1

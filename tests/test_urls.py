@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quorum.urls import BadURLError, canonical_from_html, canonical_url, registrable_domain
+from quorum.urls import (
+    BadURLError,
+    canonical_from_html,
+    canonical_url,
+    date_from_url,
+    registrable_domain,
+)
 
 
 @pytest.mark.parametrize(
@@ -184,3 +190,23 @@ def test_canonical_from_html_trusted_mirror():
 def test_canonical_from_html_bad_input():
     assert canonical_from_html("", PAGE) is None
     assert canonical_from_html(_html('<link rel="canonical" href="/x">'), "not a url") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://a.example/2019/09/04/slug", "2019-09-04"),
+        ("https://a.example/world/2019/9/4/slug", "2019-09-04"),
+        ("https://a.example/news/2019-09-04-slug", "2019-09-04"),
+        ("https://a.example/20190904/slug", "2019-09-04"),
+        ("https://a.example/news/2018/11/mbs-report-181120115807476.html", "2018-11-20"),
+        ("https://a.example/2019/02/31/slug", None),  # no such day
+        ("https://a.example/2019/09/slug", None),  # a month is not a day
+        ("https://a.example/news/world-44438908", None),
+        ("https://a.example/news/2018/11/report-190101115807476.html", None),  # slug disagrees
+        ("urn:quorum:dump:7", None),
+    ],
+)
+def test_date_from_url(url, day):
+    found = date_from_url(url)
+    assert (found.date().isoformat() if found else None) == day

@@ -38,7 +38,7 @@ from quorum.records import Article, Extracted, FeedItem, FetchResult
 from quorum.sanitize import sanitize
 from quorum.settings import Config
 from quorum.store import NewArticle, Store
-from quorum.urls import canonical_from_html, canonical_url, registrable_domain
+from quorum.urls import canonical_from_html, canonical_url, date_from_url, registrable_domain
 
 Progress = Callable[[int], None]  # called with the number of units just finished
 
@@ -184,7 +184,12 @@ class Ingestor:
             self._log(report, "dump", where, problems[0], ok=False)
             return None
         for problem in problems:
-            self._log(report, "dump", where, problem, ok=True, detail=f"stored without: {problem}")
+            detail = (
+                f"no date given; the URL states {article.published:%Y-%m-%d}"
+                if problem == "date_from_url" and article.published
+                else f"stored without: {problem}"
+            )
+            self._log(report, "dump", where, problem, ok=True, detail=detail)
         return self._prepare(article, None, report, "dump", where)
 
     def _article_from_row(
@@ -206,6 +211,8 @@ class Ingestor:
             url = f"urn:quorum:{path.stem}:{rid or _short_hash(text)}"
         outlet, source_problem = _outlet_of(row.get("source"), url)
         published, date_problem = _parse_date(row.get("date"))
+        if published is None and (from_url := date_from_url(url)) is not None:
+            published, date_problem = from_url, "date_from_url"
         extra = {
             k: v
             for k, v in row.items()
@@ -302,6 +309,8 @@ class Ingestor:
             report.fallbacks += 1
         url = page.canonical or canonical_url(page_url)
         published = extracted.published or item.published
+        if published is None and (published := date_from_url(url)) is not None:
+            self._log(report, "page", url, "date_from_url", ok=True, detail=f"{published:%Y-%m-%d}")
         if published is None:
             self._log(
                 report,

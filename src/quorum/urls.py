@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
@@ -295,4 +296,33 @@ def _resolve_or_none(href: str, base: str) -> str | None:
     try:
         return canonical_url(href, base=base)
     except BadURLError:
+        return None
+
+
+# A day in a URL path: /2019/09/04/, /2019-09-04-slug, /20190904/; or a year and month folder
+# with a slug ending in the same yymmdd (the CMS layout of /news/2018/11/slug-181120115807.html).
+_URL_DAY = re.compile(
+    r"/((?:19|20)\d\d)([/-]?)(0[1-9]|1[0-2]|[1-9](?=/))\2(0[1-9]|[12]\d|3[01]|[1-9](?=/))(?=[/-]|$)"
+)
+_URL_MONTH_SLUG = re.compile(
+    r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/[^/]*?-(\d\d)(\d\d)(\d\d)\d*\.html?$"
+)
+
+
+def date_from_url(url: str) -> datetime | None:
+    """The publication day a URL's path states, at noon UTC (the day, not the hour, is
+    known); None when the path states no full day. Used only for articles that came with
+    no date: a day from the URL keeps an undated article out of the content-blind pile."""
+    path = urlsplit(url).path if "://" in url else ""
+    found = _URL_DAY.search(path)
+    if found:
+        year, month, day = int(found[1]), int(found[3]), int(found[4])
+    else:
+        slug = _URL_MONTH_SLUG.search(path)
+        if not slug or slug[1][2:] != slug[3] or slug[2] != slug[4]:
+            return None
+        year, month, day = int(slug[1]), int(slug[2]), int(slug[5])
+    try:
+        return datetime(year, month, day, 12, tzinfo=UTC)
+    except ValueError:  # 31 April and the like
         return None
