@@ -14,8 +14,10 @@ def eval_stories(
     data: Path = typer.Option(
         ..., "--data", help="JSONL dump (id, title, text, date, source, url)."
     ),
-    labels: Path = typer.Option(
-        None, "--labels", help="Judged labels (JSONL of pair/story/copy verdicts by dump id)."
+    labels: list[Path] = typer.Option(
+        [],
+        "--labels",
+        help="Judged labels (JSONL of pair/story/copy verdicts by dump id); repeatable.",
     ),
     in_beat: bool = typer.Option(
         False, "--in-beat", help="Cluster only in-beat articles (default: every article)."
@@ -31,7 +33,7 @@ def eval_stories(
         raise fail(f"no such file: {data}")
     try:
         cfg = load_config(config)
-        judged = Labels.read(labels) if labels else Labels()
+        judged = Labels.read(*labels)
     except (ConfigError, LabelError, OSError) as exc:
         raise fail(str(exc)) from exc
     figures = score(build(data, cfg, in_beat_only=in_beat), judged)

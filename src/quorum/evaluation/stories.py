@@ -53,8 +53,14 @@ class Labels:
     copies: list[tuple[str, bool]] = field(default_factory=list)
 
     @classmethod
-    def read(cls, path: Path) -> Labels:
+    def read(cls, *paths: Path) -> Labels:
         labels = cls()
+        for path in paths:
+            labels._read(path)
+        return labels
+
+    def _read(self, path: Path) -> None:
+        labels = self
         with open(path, encoding="utf-8") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
@@ -78,7 +84,6 @@ class Labels:
                     # other kinds (facts, quotes) belong to other evals: ignored here
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
                     raise LabelError(f"{path}:{n}: {type(exc).__name__}: {exc}") from exc
-        return labels
 
 
 def _kind_of(row: dict) -> str | None:
