@@ -110,8 +110,24 @@ def test_later_report_without_revision_cue_is_a_contradiction():
         _claim("SpaceX launched 14 satellites", "satellite", 14, "b"), "B", datetime(2026, 11, 2)
     )
     assert [c.kind for c in find_conflicts(group_claims([early, late]))] == ["contradiction"]
+    # "Updated" on another outlet's article says nothing about A's figure (real news:
+    # such markers were false updates) ...
     marked = SourcedClaim(late.claim, "B", datetime(2026, 11, 2), update_article=True)
-    assert [c.kind for c in find_conflicts(group_claims([early, marked]))] == ["update"]
+    assert [c.kind for c in find_conflicts(group_claims([early, marked]))] == ["contradiction"]
+    # ... but A's own updated article revises A's figure, which B confirms.
+    own = SourcedClaim(late.claim, "A", datetime(2026, 11, 3), update_article=True)
+    kinds = [c.kind for c in find_conflicts(group_claims([early, late, own]))]
+    assert kinds == ["update"]
+
+
+def test_reports_days_apart_are_different_events():
+    early = SourcedClaim(
+        _claim("SpaceX launched 12 satellites", "satellite", 12, "a"), "A", datetime(2026, 11, 1)
+    )
+    late = SourcedClaim(
+        _claim("SpaceX launched 14 satellites", "satellite", 14, "b"), "B", datetime(2026, 11, 6)
+    )
+    assert find_conflicts(group_claims([early, late])) == []
 
 
 def test_articles_without_text_are_skipped():

@@ -73,6 +73,14 @@ CONTEXT_OVERLAP = 0.5
 # Agreeing on a value needs less context than disagreeing (a shared value is itself evidence),
 # but small numbers recur by chance: the subject plus one more shared content word.
 AGREE_MIN_SHARED = 2
+# Reports of one event: on real news, most false conflicts set figures of different days
+# against each other (two days' stock-market falls, two meetings, a toll weeks apart).
+# Values published further apart than SAME_EVENT_HOURS are compared only when the later
+# report says it revises (an update), and never beyond UPDATE_HOURS.
+SAME_EVENT_HOURS = 48
+UPDATE_HOURS = 7 * 24
+# Counts from this value up, of one named thing, agree without shared context (see _fits).
+SPECIFIC_COUNT = 13
 # Two articles of different origins are one wire text when at least WIRE_MIN_SHARED of
 # their sentences (of WIRE_SENTENCE_CHARS or more) are identical and these make at least
 # WIRE_SHARE of the shorter article's such sentences: the same AP story run by two outlets
@@ -206,6 +214,19 @@ def _fits(group: list[SourcedClaim], item: SourcedClaim, vocab: ClaimVocab) -> b
         return any(_same_statement(m.claim, claim) for m in group)
     if _value_key(first) != _value_key(claim):
         return False
+    if claim.kind == "date" and claim.subject and _MONTH_WRITTEN.search(claim.span.text):
+        # "docked ... on 29 October" / "The docking happened early Oct. 29": a written
+        # calendar date of one named event is one fact. Weekdays ("Friday") still need the
+        # context below: two reports' Fridays may be different days.
+        return True
+    if claim.kind == "quantity" and claim.quantity and claim.quantity.unit != "count":
+        # "about 350 kilometers offshore" in three reports: a measured value in one unit,
+        # equal, about one named thing (or nothing named on either side) is one fact.
+        return True
+    if claim.subject and claim.quantity and claim.quantity.value >= SPECIFIC_COUNT:
+        # "Thirty-eight countries have signed" / "38 countries had joined": a count above a
+        # dozen of one named thing rarely recurs by chance inside one story.
+        return True
     if claim.subject:
         # Same subject and value, and the sentences share a word beyond the subject:
         # "two games" in a playoff recap and in a losing streak are not one fact.
@@ -218,6 +239,12 @@ def _fits(group: list[SourcedClaim], item: SourcedClaim, vocab: ClaimVocab) -> b
         fuzz.token_set_ratio(normalise_text(first.span.text), normalise_text(claim.span.text))
         >= SENTENCE_MATCH
     )
+
+
+_MONTH_WRITTEN = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d|"
+    r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|\d{4}-\d\d-\d\d"
+)
 
 
 def _figures(text: str) -> set[str]:
@@ -350,8 +377,14 @@ def align_claims(items: Sequence[SourcedArticle], vocab: ClaimVocab | None = Non
 
 
 def _comparable(group: ClaimGroup) -> list[SourcedClaim]:
-    """Members that may take part in a conflict: unhedged, about a named subject."""
-    return [m for m in group.members if not m.claim.hedged and m.claim.subject]
+    """Members that may take part in a conflict: unhedged, about a named subject, a figure
+    rather than a vague size, and a date written on the calendar (weekdays and "today"
+    resolved against different publication dates were most false date conflicts)."""
+    return [
+        m
+        for m in group.members
+        if not m.claim.hedged and m.claim.subject and not _vague(m.claim) and _written_date(m.claim)
+    ]
 
 
 def _is_update(
@@ -359,8 +392,11 @@ def _is_update(
     later: list[SourcedClaim],
     vocab: ClaimVocab,
     recalled: Sequence[SourcedClaim] = (),
+    own: bool = False,
 ) -> str:
-    """The revision cue when ``later`` revises ``earlier``, else ""."""
+    """The revision cue when ``later`` revises ``earlier``, else "". An article marked as
+    updated revises only its own origin's earlier article (``own``): on real news such
+    markers ("Editor's note") said nothing about another outlet's figure."""
     first_late = [m.published for m in later]
     last_early = [m.published for m in earlier]
     if None in first_late or None in last_early or min(first_late) <= max(last_early):
@@ -369,7 +405,7 @@ def _is_update(
         cue = revision_cue(m.claim.span.text, vocab)
         if cue:
             return cue
-        if m.update_article:
+        if own and m.update_article:
             return "article marked as updated"
     claim = later[0].claim
     hours = (min(first_late) - max(last_early)).total_seconds() / 3600
@@ -491,22 +527,53 @@ def _same_qualifiers(a: Claim, b: Claim) -> bool:
     return not (low_a and low_b and not low_a & low_b)
 
 
+def _gap_hours(x: SourcedClaim, y: SourcedClaim) -> float | None:
+    if x.published is None or y.published is None:
+        return None
+    return abs((x.published - y.published).total_seconds()) / 3600
+
+
 def _matched_sides(
     a: list[SourcedClaim], b: list[SourcedClaim]
 ) -> tuple[list[SourcedClaim], list[SourcedClaim]] | None:
-    """The two sides reordered so their first members share a context; None if none do."""
+    """The two sides reordered so their first members share a context and were published
+    closest in time (within UPDATE_HOURS); None if none do."""
+    best = None
     for x in a:
         for y in b:
-            if _same_thing(x.claim, y.claim):
-                return [x] + [m for m in a if m is not x], [y] + [m for m in b if m is not y]
-    return None
+            gap = _gap_hours(x, y)
+            if gap is None or gap > UPDATE_HOURS or not _same_thing(x.claim, y.claim):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, x, y)
+    if best is None:
+        return None
+    _, x, y = best
+    return [x] + [m for m in a if m is not x], [y] + [m for m in b if m is not y]
+
+
+def _vague(claim: Claim) -> bool:
+    """ "millions", "dozens": a size, not a figure to set against another."""
+    q = claim.quantity
+    return q is not None and bool(
+        re.fullmatch(
+            r"(?:\w+ of )?(?:dozens|hundreds|thousands|"
+            r"millions|billions)",
+            q.text.lower().strip(),
+        )
+    )
+
+
+def _written_date(claim: Claim) -> bool:
+    """A date written as a calendar date ("Nov. 3", "13 November"), not a weekday."""
+    return claim.kind != "date" or bool(_MONTH_WRITTEN.search(claim.span.text))
 
 
 def _revises_itself(early: list[SourcedClaim], late: list[SourcedClaim], vocab) -> bool:
     """One origin's later article revising its earlier one (cue, or marked as updated)."""
     if not early or not late:
         return False
-    return bool(_is_update(early, late, vocab))
+    return bool(_is_update(early, late, vocab, own=True))
 
 
 def _ambiguous_origins(sides: list[list[SourcedClaim]], vocab: ClaimVocab) -> set[str]:
@@ -539,6 +606,7 @@ def _pairwise(
         for j in range(i + 1, len(sides)):
             a, b = sides[i], sides[j]
             # An origin on both sides counts only when its later article revises the earlier.
+            self_revised = False
             for origin in {m.origin_key for m in a} & {m.origin_key for m in b}:
                 own_a = [m for m in a if m.origin_key == origin]
                 own_b = [m for m in b if m.origin_key == origin]
@@ -553,6 +621,7 @@ def _pairwise(
                     and not any(revision_cue(m.claim.span.text, vocab) for m in own_a + own_b)
                 ):
                     revised = False
+                self_revised = self_revised or revised
                 if not revised:
                     a = [m for m in a if m.origin_key != origin]
                     b = [m for m in b if m.origin_key != origin]
@@ -563,6 +632,12 @@ def _pairwise(
                 continue  # same noun, different story: "one victim died" / "two victims"
             a, b = matched
             kind, note = _classify(a, b, vocab, recalled)
+            if self_revised and kind != "update":
+                kind, note = "update", "later report revises the value (the outlet's own)"
+            gap = _gap_hours(a[0], b[0]) or 0.0
+            explicit = kind == "update" and "changes over time" not in note
+            if gap > SAME_EVENT_HOURS and not explicit:
+                continue  # days apart and nothing says it revises: another day's event
             if kind == "update":
                 a, b = _in_order(a, b)
             conflicts.append(
