@@ -160,6 +160,9 @@ def is_measure(
     mv = measures or load_measures()
     q = match.quantity
     written = sentence[match.start : match.end]
+    if q.low is not None and q.high is not None and not re.search(r"\d", written):
+        if re.search(r"(?:dozens|hundreds|thousands|millions|billions)$", written.lower()):
+            return False  # "thousands of migrants": a size, not a figure
     if q.unit == "count" and re.search(r"(?:^|\s)(?:one|an?)$", written.strip().lower()):
         return False  # "one official", "One memo": an article, not a figure
     if any(h.start() < match.end and match.start < h.end() for h in mv.idioms.finditer(sentence)):
