@@ -135,12 +135,6 @@ def event_phase(sentence: str, measures: MeasureVocab | None = None) -> str:
     return ""
 
 
-def changes_over_time(claim_subject: str, sentence: str, measures: MeasureVocab | None = None):
-    """True for figures that change by the hour: forecasts, tolls, casualty counts."""
-    mv = measures or load_measures()
-    return claim_subject in mv.changing or bool(mv.casualty.search(sentence))
-
-
 def is_caption(sentence: str, measures: MeasureVocab | None = None) -> bool:
     """True for a photo caption or credit line ("Two women walk past ... (AP Photo/...)")."""
     low = sentence.lower()
