@@ -254,3 +254,34 @@ def test_he_said_after_a_name_set_off_by_commas():
         '"We watched how they moved the parts before we moved against them," she said.'
     )
     assert _speakers(text) == [("Helena Marchetti", False)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "One official said the talks would resume.",
+        "Two officials said the memo was real.",
+        "Residents were told to call 911 immediately.",
+        "No one was hurt in the launch.",
+        "Two women walk past the embassy. (AP Photo/Jane Doe)",
+        "Thousands of people gathered outside.",
+    ],
+)
+def test_numbers_that_measure_nothing_are_no_claims(sentence):
+    article = Article(url="u", title="", text=sentence, outlet="o")
+    assert [c for c in extract_claims(article) if c.kind == "quantity"] == []
+
+
+def test_casualty_counts_and_distances_stay_measures():
+    text = "Two soldiers were killed. The intercept happened 175 kilometers above the ocean."
+    claims = extract_claims(Article(url="u", title="", text=text, outlet="o"))
+    assert {(c.subject, c.quantity.value) for c in claims if c.kind == "quantity"} == {
+        ("soldier", 2),
+        ("altitude", 175),
+    }
+
+
+def test_the_date_of_a_statement_dates_no_event():
+    text = "Four satellites launched last week are healthy, the Space Force said Monday."
+    article = Article(url="u", title="", text=text, outlet="o", published=datetime(2026, 11, 10))
+    assert [c for c in extract_claims(article) if c.kind == "date"] == []

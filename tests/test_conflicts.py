@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from claim_stories import story_items as story
 
 from quorum.enrich.align import (
@@ -109,8 +110,24 @@ def test_later_report_without_revision_cue_is_a_contradiction():
         _claim("SpaceX launched 14 satellites", "satellite", 14, "b"), "B", datetime(2026, 11, 2)
     )
     assert [c.kind for c in find_conflicts(group_claims([early, late]))] == ["contradiction"]
+    # "Updated" on another outlet's article says nothing about A's figure (real news:
+    # such markers were false updates) ...
     marked = SourcedClaim(late.claim, "B", datetime(2026, 11, 2), update_article=True)
-    assert [c.kind for c in find_conflicts(group_claims([early, marked]))] == ["update"]
+    assert [c.kind for c in find_conflicts(group_claims([early, marked]))] == ["contradiction"]
+    # ... but A's own updated article revises A's figure, which B confirms.
+    own = SourcedClaim(late.claim, "A", datetime(2026, 11, 3), update_article=True)
+    kinds = [c.kind for c in find_conflicts(group_claims([early, late, own]))]
+    assert kinds == ["update"]
+
+
+def test_reports_days_apart_are_different_events():
+    early = SourcedClaim(
+        _claim("SpaceX launched 12 satellites", "satellite", 12, "a"), "A", datetime(2026, 11, 1)
+    )
+    late = SourcedClaim(
+        _claim("SpaceX launched 14 satellites", "satellite", 14, "b"), "B", datetime(2026, 11, 6)
+    )
+    assert find_conflicts(group_claims([early, late])) == []
 
 
 def test_articles_without_text_are_skipped():
@@ -141,3 +158,77 @@ def test_postponed_date_is_an_update():
     items[1] = item(2, "B", 1, items[1].article.text)
     items[0] = item(1, "A", 2, items[0].article.text)
     assert [c.kind for c in align_claims(items).conflicts] == ["contradiction"]
+
+
+# --- the demo newsroom: its known true and false conflicts (issue 12) ------------------
+
+
+@pytest.fixture(scope="module")
+def demo_conflicts(tmp_path_factory) -> dict[str, list[dict]]:
+    """Conflicts of the built demo, by development of the answer key (the development most
+    of a story's articles belong to)."""
+    from collections import Counter
+
+    from typer.testing import CliRunner
+
+    from quorum.cli import app
+    from quorum.desk import Desk
+    from quorum.sample_site import SampleSite
+
+    db = str(tmp_path_factory.mktemp("demo") / "demo.db")
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--db", db])
+    assert result.exit_code == 0, result.output
+    key = {a.canonical_url: a for a in SampleSite().articles}
+    out: dict[str, list[dict]] = {}
+    with Desk.open(db) as desk:
+        for row in desk.store.stories():
+            devs = Counter(key[a["url"]].story for a in row.data["articles"])
+            out.setdefault(devs.most_common(1)[0][0] or "", []).extend(row.data["conflicts"])
+    return out
+
+
+def _values(conflict: dict) -> list[str]:
+    return [side["value"] for side in conflict["sides"]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="replayed in publication order, the clusterer files Halcyon's Nov. 5 weather-satellite "
+    "award into the Oct. 8-20 Bastion award story (see tests/test_pipeline.py); in the merged "
+    "story the $2.4 billion vs about $2.5 billion approximation is not compared.",
+)
+def test_demo_true_conflicts_are_caught(demo_conflicts):
+    contract = [c for c in demo_conflicts["satcom-contract-award"] if c["subject"] == "contract"]
+    assert [(c["kind"], sorted(_values(c))) for c in contract] == [
+        ("approximation", ["$2.4 billion", "about $2.5 billion"])
+    ]
+    quotes = [c for c in demo_conflicts["interceptor-test"] if c["subject"].startswith("quote")]
+    assert [c["kind"] for c in quotes] == ["contradiction"]
+    assert {v for c in quotes for v in _values(c)} == {
+        "Rear Adm. Dana Whitcombe",
+        "Capt. Leon Marsh",
+    }
+
+
+def test_demo_revisions_are_updates_with_both_dates(demo_conflicts):
+    (satellites,) = [c for c in demo_conflicts["tactical-isr-constellation"]]
+    assert satellites["kind"] == "update" and _values(satellites) == ["14", "12"]
+    early, late = (side["published"][:10] for side in satellites["sides"])
+    assert early == "2026-10-20" and late > early  # the outlet's own 14, then 12
+    altitude = [c for c in demo_conflicts["interceptor-test"] if c["subject"] == "altitude"]
+    assert [(c["kind"], _values(c)) for c in altitude] == [
+        ("update", ["about 180 kilometers", "roughly 175 kilometers"])
+    ]
+    assert all(side["published"] for side in altitude[0]["sides"])
+
+
+def test_demo_has_none_of_the_known_false_conflicts(demo_conflicts):
+    everything = [c for conflicts in demo_conflicts.values() for c in conflicts]
+    contradictions = [c["subject"] for c in everything if c["kind"] == "contradiction"]
+    # The one quote credited to two officials is the demo's only true contradiction.
+    assert contradictions == ["quote: this was the hardest target we have ever put in front of the"]
+    # Not "the Space Force said Monday" (resolved after publication) set against "launched
+    # on Nov. 3", nor a protest's confirmation date set against the award date.
+    assert [c for c in everything if c["subject"] in ("launch", "contract", "announcement")] == [
+        c for c in demo_conflicts["satcom-contract-award"] if c["kind"] == "approximation"
+    ]

@@ -146,7 +146,7 @@ def test_same_owner_origins_count_once_for_key_facts():
 def test_reported_claims_are_ranked_and_capped_by_the_setting():
     """Claims more origins repeat come first, values before quotes; the page shows
     ``hedged_shown`` of them."""
-    lines = [f"The agency reportedly plans to buy {n} more drones." for n in range(30, 42)]
+    lines = [f"The agency reportedly plans to buy {n} drones." for n in range(30, 42)]
     quotes = " ".join(f"“We will {w} the new satellites next year.”" for w in ("test", "move"))
     items = [
         SourcedArticle(
@@ -160,7 +160,7 @@ def test_reported_claims_are_ranked_and_capped_by_the_setting():
                 title="",
                 outlet="b",
                 id="2",
-                text="The agency reportedly plans to buy 41 more drones. SpaceX launched a rocket.",
+                text="The agency reportedly plans to buy 41 drones. SpaceX launched a rocket.",
             ),
             "B",
             "b",

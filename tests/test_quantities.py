@@ -175,3 +175,17 @@ def test_interval_of_rounded_and_approximate_values():
 def test_any_comma_grouped_number_round_trips(n):
     q = parse_quantity(f"${n:,} contract")
     assert q is not None and q.value == n and q.unit == "USD"
+
+
+def test_a_past_tense_weekday_never_resolves_after_publication():
+    tuesday = datetime(2026, 11, 10, 12)
+    said = "One satellite has an array that will not fully open, the Space Force said Monday."
+    assert [d.iso for d in find_dates(said, tuesday)] == ["2026-11-09"]
+    assert [d.iso for d in find_dates("The launch will happen Monday.", tuesday)] == ["2026-11-16"]
+
+
+def test_round_numbers_are_rounded_figures():
+    low, high = value_interval(parse_quantity("29,000 tons"))
+    assert low <= 29_060_000 <= high  # kg: "29,000 tons" and "29,060 tons" can agree
+    low, high = value_interval(parse_quantity("175 km"))
+    assert not low <= 180 <= high

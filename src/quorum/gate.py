@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from quorum.enrich.align import AlignedClaims, ClaimGroup
 from quorum.enrich.claims import attribution, hedge_cue, is_anonymous
-from quorum.records import Claim, Conflict, Story
+from quorum.records import Claim, Conflict, Story, normalise_text
 from quorum.settings import Config
 
 POLICIES = ("hold", "label")
@@ -95,7 +95,12 @@ def _hedged_rank(item: HedgedClaim) -> tuple:
 
 
 def _count_sources(group: ClaimGroup, source_of: Mapping[str, str]) -> int:
-    return len({source_of.get(o, o) for o in group.unhedged_origins})
+    """Independent sources stating the fact; one sentence printed word for word by several
+    origins is one wire text (real news: the same AP sentence in two outlets), so a fact
+    counts at most as many sources as it has different sentences."""
+    origins = {source_of.get(o, o) for o in group.unhedged_origins}
+    texts = {normalise_text(m.claim.span.text) for m in group.members if not m.claim.hedged}
+    return min(len(origins), len(texts))
 
 
 def _contradicted(conflicts: tuple[Conflict, ...]) -> set[str]:

@@ -226,6 +226,8 @@ def story_data(
     ]
     what_to_watch = ledger.keep([cited(c) for c in r["what_to_watch"]])
 
+    # An update shows when each side was reported (14 on Oct. 20, then 12 on Oct. 23).
+    published = {str(a.get("id")): a.get("published") for a in articles_meta}
     conflicts = []
     for conflict in r["claims"].conflicts:
         conflicts.append(
@@ -238,6 +240,7 @@ def story_data(
                         "value": _claim_value(claim),
                         "cited": cited(claim.span),
                         "outlets": outlets_of(origins),
+                        "published": published.get(str(claim.span.article_id)),
                     }
                     for claim, origins in conflict.sides
                 ],

@@ -77,6 +77,114 @@ def load_vocab() -> ClaimVocab:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MeasureVocab:
+    """The lists of measures.toml: which numbers and dates are measures worth comparing."""
+
+    captions: tuple[str, ...]
+    narrative_nouns: frozenset[str]
+    small_limit: float
+    casualty: re.Pattern
+    phone_before: frozenset[str]
+    idioms: re.Pattern
+    statement_verbs: frozenset[str]
+    event_window: int
+    distance_measures: MappingProxyType  # word after a distance -> what it measures
+    earlier_figure: re.Pattern
+    phases: MappingProxyType  # phase word -> start | end
+    deltas: re.Pattern
+    changing: frozenset[str]
+    update_hours: float
+
+
+@cache
+def load_measures() -> MeasureVocab:
+    """The packaged measures.toml (read once: immutable data)."""
+    raw = tomllib.loads(
+        (resources.files("quorum") / "data" / "measures.toml").read_text(encoding="utf-8")
+    )
+    counts = raw["counts"]
+    return MeasureVocab(
+        captions=tuple(c.lower() for c in raw["captions"]["cues"]),
+        narrative_nouns=frozenset(counts["narrative_nouns"]),
+        small_limit=float(counts["small_limit"]),
+        casualty=_words_re(counts["casualty_words"]),
+        phone_before=frozenset(raw["phone"]["before"]),
+        idioms=_words_re(raw["idioms"]["phrases"]),
+        statement_verbs=frozenset(raw["dates"]["statement_verbs"]),
+        event_window=int(raw["dates"]["event_window"]),
+        distance_measures=_invert(raw["distance_measures"]),
+        earlier_figure=_words_re(raw["earlier_figure"]["cues"]),
+        phases=_invert(raw["dates"]["phases"]),
+        deltas=re.compile(
+            r"(?<![\w-])(?:"
+            + "|".join(re.escape(v) for v in sorted(raw["deltas"]["verbs"], key=len, reverse=True))
+            + r")\s+(?:\w+\s+)?$",
+            re.IGNORECASE,
+        ),
+        changing=frozenset(raw["changing"]["subjects"]),
+        update_hours=float(raw["changing"]["update_hours"]),
+    )
+
+
+def event_phase(sentence: str, measures: MeasureVocab | None = None) -> str:
+    """ "start", "end" or "" for a sentence dating one phase of an event ("talks ended")."""
+    mv = measures or load_measures()
+    for word in re.findall(r"[a-z]+(?: off| up)?", sentence.lower()):
+        if word in mv.phases:
+            return mv.phases[word]
+    return ""
+
+
+def is_caption(sentence: str, measures: MeasureVocab | None = None) -> bool:
+    """True for a photo caption or credit line ("Two women walk past ... (AP Photo/...)")."""
+    low = sentence.lower()
+    return any(cue in low for cue in (measures or load_measures()).captions)
+
+
+def recalls_earlier(sentence: str, measures: MeasureVocab | None = None) -> bool:
+    """True when a sentence gives what earlier reports said ("Earlier reports put it at 14")."""
+    return (measures or load_measures()).earlier_figure.search(sentence) is not None
+
+
+def is_measure(
+    sentence: str, match: QuantityMatch, subject: str, measures: MeasureVocab | None = None
+) -> bool:
+    """False for numbers that measure nothing: "one memo", "two officials said", "call 911",
+    "no one"; true for figures of the event ("two soldiers were killed", "300 people")."""
+    mv = measures or load_measures()
+    q = match.quantity
+    written = sentence[match.start : match.end]
+    if q.low is not None and q.high is not None and not re.search(r"\d", written):
+        if re.search(r"(?:dozens|hundreds|thousands|millions|billions)$", written.lower()):
+            return False  # "thousands of migrants": a size, not a figure
+    if q.unit == "count" and re.search(r"(?:^|\s)(?:one|an?)$", written.strip().lower()):
+        return False  # "one official", "One memo": an article, not a figure
+    if any(h.start() < match.end and match.start < h.end() for h in mv.idioms.finditer(sentence)):
+        return False
+    before = re.findall(r"[A-Za-z]+", sentence[max(0, match.start - 20) : match.start])
+    if before and before[-1].lower() in mv.phone_before and q.unit == "count":
+        return False
+    if re.match(r"[-.\s]?\d{3}[-.]\d{4}", sentence[match.end : match.end + 9]):
+        return False  # "202-555-0100"
+    if (
+        q.unit == "count"
+        and subject in mv.narrative_nouns
+        and q.value <= mv.small_limit
+        and not mv.casualty.search(sentence)
+    ):
+        return False
+    return True
+
+
+def _statement_date(sentence: str, start: int, measures: MeasureVocab) -> bool:
+    """True for "said Monday", "confirmed on Tuesday": the date of a statement."""
+    words = re.findall(r"[A-Za-z]+", sentence[max(0, start - 30) : start])
+    if words and words[-1].lower() == "on":
+        words.pop()
+    return bool(words) and words[-1].lower() in measures.statement_verbs
+
+
 def hedge_cue(sentence: str, vocab: ClaimVocab | None = None) -> str | None:
     """The hedge cue in ``sentence`` ("reportedly", "sources say"), or None."""
     m = (vocab or load_vocab()).hedge.search(sentence)
@@ -144,13 +252,34 @@ def _money_subject(sentence: str, match: QuantityMatch, vocab: ClaimVocab) -> st
     return best[1] if best else ""
 
 
+def _distance_measure(sentence: str, match: QuantityMatch) -> str:
+    """ "175 kilometers above the ocean" -> "altitude" (see measures.toml)."""
+    after = sentence[match.end : match.end + 20].lower()
+    m = re.match(r"[\s,-]*([a-z]+(?:\s[a-z]+)?)", after)
+    if not m:
+        return ""
+    table = load_measures().distance_measures
+    for candidate in (m.group(1), m.group(1).split()[0]):
+        if candidate in table:
+            return table[candidate]
+    return ""
+
+
 def quantity_subject(sentence: str, match: QuantityMatch, vocab: ClaimVocab | None = None) -> str:
     """What a value in ``sentence`` is of: the counted noun, the money noun ("contract"),
     or "" when nothing reliable names it (such values are never called conflicting)."""
     vocab = vocab or load_vocab()
     kind = unit_kind(match.quantity.unit)
     if kind == "money":
-        return _money_subject(sentence, match, vocab)
+        subject = _money_subject(sentence, match, vocab)
+        before = sentence[max(0, match.start - 30) : match.start]
+        if subject and load_measures().deltas.search(before):
+            return f"{subject} change"  # "cutting $500 million from the budget"
+        return subject
+    if kind == "distance":
+        measure = _distance_measure(sentence, match)
+        if measure:
+            return measure
     noun = count_noun(sentence, match.end)
     if noun in ("", "of") or noun in _NOT_SUBJECTS:
         noun = ""
@@ -163,17 +292,21 @@ def quantity_subject(sentence: str, match: QuantityMatch, vocab: ClaimVocab | No
     return ""
 
 
-def _nearest_event(sentence: str, start: int, end: int, vocab: ClaimVocab) -> str:
+def _nearest_event(
+    sentence: str, start: int, end: int, vocab: ClaimVocab, window: int | None = None
+) -> str:
     best: tuple[int, str] | None = None
     for form, event in vocab.events.items():
         for hit in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", sentence, re.IGNORECASE):
+            if hit.group(0)[0].isupper() and sentence[: hit.start()].strip():
+                continue  # "Launch Complex 3", "Test Range": part of a name, not the event
             if hit.end() <= start:
                 distance = start - hit.end()
             else:
                 # English names the event before its date ("the launch on Nov. 3",
                 # "launched Tuesday"): a word after the date must be much closer to win.
                 distance = abs(hit.start() - end) + _AFTER_PENALTY
-            if best is None or distance < best[0]:
+            if (best is None or distance < best[0]) and (window is None or distance <= window):
                 best = (distance, event)
     return best[1] if best else ""
 
@@ -272,6 +405,7 @@ def extract_claims(
     """All claims of ``article``'s text, in order. ``article_key`` goes into each Span
     (default: the article's id, else its URL)."""
     vocab = vocab or load_vocab()
+    measures = load_measures()
     key = (
         article_key
         if article_key is not None
@@ -284,8 +418,12 @@ def extract_claims(
         span = Span(key, start, end, sentence)
         hedged = hedge_cue(sentence, vocab) is not None
         dates = find_dates(sentence, article.published)
+        if is_caption(sentence, measures):
+            continue  # a photo caption reports nothing; the story says it elsewhere
         for d in dates:
-            event = _nearest_event(sentence, d.start, d.end, vocab)
+            if _statement_date(sentence, d.start, measures):
+                continue  # "the Space Force said Monday": when it was said, not the event
+            event = _nearest_event(sentence, d.start, d.end, vocab, measures.event_window)
             if event:  # a date of nothing named cannot be compared across sources
                 claims.append(
                     Claim(
@@ -298,11 +436,14 @@ def extract_claims(
                     )
                 )
         for q in find_quantities(sentence, skip=[(d.start, d.end) for d in dates]):
+            subject = quantity_subject(sentence, q, vocab)
+            if not is_measure(sentence, q, subject, measures):
+                continue
             claims.append(
                 Claim(
                     "quantity",
                     span,
-                    subject=quantity_subject(sentence, q, vocab),
+                    subject=subject,
                     quantity=q.quantity,
                     hedged=hedged,
                     outlet=article.outlet,

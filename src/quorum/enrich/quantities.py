@@ -27,7 +27,8 @@ _WORD_NUMBERS = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
     "ninety": 90, "a dozen": 12, "half a dozen": 6, "a hundred": 100, "a thousand": 1000,
-    "a million": 1e6, "a billion": 1e9,
+    "a million": 1e6, "a billion": 1e9, "half a million": 5e5, "half a billion": 5e8,
+    "half a trillion": 5e11,
 }
 # Vague plurals stand for a range: "thousands" is at least two thousand and under ten
 # thousand; always approximate.
@@ -164,11 +165,21 @@ def _number(token: str) -> float | None:
 
 
 def _precision(token: str) -> float:
-    """Half a unit of the last digit written: "2.4" could be anything from 2.35 to 2.45."""
+    """Half a unit of the last digit written: "2.4" could be anything from 2.35 to 2.45.
+    A whole number ending in two or more zeros is rounded to its last non-zero digit:
+    "29,000 tons" is the same figure as "29,060 tons" written more roughly."""
     token = token.replace(",", "")
     if "." in token and token.split(".")[1].isdigit():
         return 0.5 * 10 ** -len(token.split(".")[1])
+    zeros = len(token) - len(token.rstrip("0"))
+    if token.isdigit() and zeros >= ROUND_ZEROS and zeros < len(token):
+        return 0.5 * 10**zeros
     return 0.5
+
+
+# One trailing zero ("180", "40") is as often exact as rounded; two or more ("2,500",
+# "29,000") are how reporters round. Real news: "29,000 vs 29,060 tons" was a false conflict.
+ROUND_ZEROS = 2
 
 
 def _currency_of(m: re.Match, unit_word: str | None) -> str | None:
@@ -461,9 +472,29 @@ _DEICTIC = re.compile(r"\b(?P<word>today|tonight|yesterday|tomorrow)\b", re.IGNO
 # Future tense in the sentence decides whether a bare "Tuesday" is the coming one.
 _FUTURE = re.compile(
     r"\b(will|shall|is scheduled|are scheduled|is set to|are set to|is due|are due|plans? to|"
-    r"planned|is expected|are expected|slated|upcoming)\b",
+    r"planned|is expected|are expected|slated|upcoming|ahead of)\b",
     re.IGNORECASE,
 )
+
+
+# Irregular past tenses that come right before a weekday in news ("said Monday", "met on
+# Friday"); regular ones end in -ed.
+_IRREGULAR_PAST = frozenset(
+    "said told met won hit began sent made took gave held flew fell struck shot came went saw "
+    "spoke wrote left led sold bought brought found put set lost ran rose broke chose drew "
+    "grew knew threw paid read became fought sought thought".split()
+)
+
+
+def _past_verb_before(text: str, start: int) -> bool:
+    """True when the word before a weekday (skipping "on" and "late"/"early") is past tense."""
+    words = re.findall(r"[A-Za-z]+", text[max(0, start - 40) : start])
+    while words and words[-1].lower() in ("on", "late", "early", "this"):
+        words.pop()
+    if not words:
+        return False
+    last = words[-1].lower()
+    return last in _IRREGULAR_PAST or (last.endswith("ed") and len(last) > 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,7 +575,10 @@ def find_dates(text: str, published: date | datetime | None = None) -> list[Date
     if base is not None:
         for m in _WEEKDAY.finditer(text):
             rel = (m["rel"] or "").lower()
-            add(_weekday_date(base, _WEEKDAYS.index(m["weekday"]), rel, future), m, True)
+            # "the Space Force said Monday" is past even in a sentence with "will": a
+            # past-tense weekday never resolves after publication.
+            ahead = future and not (not rel and _past_verb_before(text, m.start()))
+            add(_weekday_date(base, _WEEKDAYS.index(m["weekday"]), rel, ahead), m, True)
         for m in _DEICTIC.finditer(text):
             shift = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
             add(_shift(base, shift[m["word"].lower()]), m, True)
