@@ -8,19 +8,16 @@ from the slim index tables (``quorum.store.index``), a story's full record from 
 from __future__ import annotations
 
 import bisect
-import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from quorum.settings import Config
 from quorum.store import Store
 from quorum.store import index as ix
 from quorum.text import paragraph_spans, sentence_spans
+from quorum.web.glance import impact_level, origin_groups, source_mix, stakeholder, tier_of
 from quorum.web.glossary import Glossary
 
 # methodology_page and markdown_blocks live in their own module; the routes and the static
@@ -43,9 +40,6 @@ ENTITY_STORIES = 50
 # Articles listed in a story's source table before the rest fold behind "show all": a
 # phone screen or two. One real story had 300 articles and a 45,000-pixel page.
 SOURCES_SHOWN = 12
-# Impact chip bands below the action threshold, from the rubric's calibration intent: a
-# routine launch or small contract lands at 2-4, a $1B award with a regulatory angle 5-6.
-IMPACT_BANDS = (("high", 6.0), ("medium", 4.0))
 # The story page's sections in reading order: (anchor, page key, heading), for the in-page
 # navigation; a section appears only when its key has content.
 OUTLINE = (
@@ -171,15 +165,15 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
         "key_facts": _list(data, "key_facts"),
         "hedged": _list(data, "hedged"),
         "entity_groups": [{"type": k, "entities": v} for k, v in sorted(groups.items())],
-        "stakeholders": [_stakeholder(s) for s in _list(data, "stakeholders")],
+        "stakeholders": [stakeholder(s) for s in _list(data, "stakeholders")],
         "analysis": _list(data, "analysis"),
         "what_to_watch": _list(data, "what_to_watch"),
         "timeline": _published_timeline(site, _list(data, "timeline")),
         "conflicts": _list(data, "conflicts"),
         "sources": sources,
         "sources_shown": SOURCES_SHOWN,
-        "source_mix": _source_mix(sources, outlets, row.independent_sources),
-        "origin_groups": _origin_groups(sources, _list(data, "origins")),
+        "source_mix": source_mix(sources, outlets, row.independent_sources),
+        "origin_groups": origin_groups(sources, _list(data, "origins")),
         # article id -> outlet name, for the "[outlet]" after each quoted sentence
         "outlet_names": {
             str(a.get("id")): a.get("outlet_name") or a.get("outlet") or "source" for a in articles
@@ -254,117 +248,6 @@ def _sources(articles: list[dict], outlets: dict[str, dict]) -> list[dict]:
             }
         )
     return out
-
-
-def _source_mix(sources: list[dict], outlets: dict[str, dict], independent: int) -> dict:
-    """How the story is sourced, at a glance: originals, copies, and the kinds of outlet."""
-    kinds: dict[str, int] = defaultdict(int)
-    for domain in {str(a.get("outlet") or "") for a in sources}:
-        kinds[(outlets.get(domain) or {}).get("kind") or "other"] += 1
-    copies = sum(1 for a in sources if a.get("is_copy"))
-    return {
-        "articles": len(sources),
-        "originals": len(sources) - copies,
-        "copies": copies,
-        "independent": independent,
-        "outlet_kinds": [{"kind": k, "outlets": n} for k, n in sorted(kinds.items())],
-    }
-
-
-def _origin_groups(sources: list[dict], origins: list[dict]) -> list[dict]:
-    """One group per original text: its first telling and the articles that copy it, with
-    why they count as one source. The picture of who copied whom."""
-    why = {str(o.get("key")): [str(w) for w in o.get("why") or []] for o in origins}
-    groups: dict[str, dict] = {}
-    for a in sources:
-        key = str(a.get("origin") or a.get("id"))
-        group = groups.setdefault(key, {"key": key, "articles": [], "why": why.get(key, [])})
-        group["articles"].append(
-            {
-                "id": a.get("id"),
-                "outlet": a.get("outlet"),
-                "outlet_name": a.get("outlet_name"),
-                "title": a.get("title"),
-                "is_copy": bool(a.get("is_copy")),
-            }
-        )
-    for group in groups.values():  # the original first, then its copies in story order
-        group["articles"].sort(key=lambda a: a["is_copy"])
-        group["copies"] = sum(1 for a in group["articles"] if a["is_copy"])
-    return sorted(groups.values(), key=lambda g: -len(g["articles"]))
-
-
-_EVIDENCE = re.compile(r"^(entity|entity-type|term): (.+)$")
-_TYPE_TAG = re.compile(r"\s*\([A-Z_]+\)$")
-
-
-def _stakeholder(s: dict) -> dict:
-    """A stakeholder group with its reason as a reader would say it.
-
-    Stored reasons are rule matches ("entity-type: U.S. Space Force (SERVICE); term:
-    airmen"); the page says "Names U.S. Space Force. Mentions airmen." A reason that is
-    not in that form is shown as written.
-    """
-    names: list[str] = []
-    terms: list[str] = []
-    why = str(s.get("why") or "")
-    parts = [p.strip() for p in why.split(";") if p.strip()]
-    matches = [_EVIDENCE.match(p) for p in parts]
-    if parts and all(matches):
-        for m in matches:
-            assert m is not None
-            if m.group(1) == "term":
-                if m.group(2).lower() not in (t.lower() for t in terms):
-                    terms.append(m.group(2))
-            else:
-                names.append(_TYPE_TAG.sub("", m.group(2)))
-        said = []
-        if names:
-            said.append("Names " + _and(names) + ".")
-        if terms:
-            said.append("Mentions " + _and([f"“{t}”" for t in terms]) + ".")
-        reason = " ".join(said)
-    else:
-        reason = why
-    return {**s, "names": names, "terms": terms, "reason": reason}
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def impact_level(impact: float | None, action_threshold: float) -> str:
-    """low / medium / high / action: the chip colour of an impact score."""
-    if impact is None:
-        return "none"
-    if impact >= action_threshold:
-        return "action"
-    for level, floor in IMPACT_BANDS:
-        if impact >= floor:
-            return level
-    return "low"
-
-
-def tier_of(sentiment: float | None) -> str:
-    """The story tier of a polarity, with the cuts the sentiment model ships (tiers.json)."""
-    if sentiment is None:
-        return ""
-    neutral, strong = _tier_cuts()
-    if abs(sentiment) <= neutral:
-        return "neutral"
-    side = "positive" if sentiment > 0 else "negative"
-    return f"very_{side}" if abs(sentiment) >= strong else side
-
-
-@cache
-def _tier_cuts() -> tuple[float, float]:
-    try:
-        cuts = json.loads(
-            (resources.files("quorum") / "data" / "sentiment" / "tiers.json").read_text("utf-8")
-        )
-        return float(cuts["aggregate_neutral"]), float(cuts["strong"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0.1, 0.7
 
 
 def _scores(scores: dict) -> list[dict]:
