@@ -200,3 +200,89 @@ def test_skip_link_is_first_and_moves_focus_to_main(page, base_url):
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
+
+
+# --- phone and desktop widths ----------------------------------------------------------------
+
+WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+WIDE_PAGES = [
+    "/",
+    "/story/sda-tranche2",
+    "/story/launch-scrub",
+    "/article/1",
+    "/entity/Space%20Development%20Agency",
+    "/outlet/spacenews.com",
+    "/trends",
+    "/glossary",
+    "/methodology",
+    "/search?q=tranche",
+]
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the width tests keep a full-page screenshot of every page at every width:
+    pytest's temporary folder, ``<basetemp>/screenshots0/<width>/<page>.png`` (pytest keeps
+    the last three runs; ``--basetemp DIR`` puts them somewhere to look at)."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_no_page_scrolls_sideways_at_phone_or_desktop_width(browser, base_url, width, screenshots):
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    pg = context.new_page()
+    folder = screenshots / width
+    folder.mkdir(exist_ok=True)
+    too_wide = {}
+    try:
+        for path in WIDE_PAGES:
+            pg.goto(base_url + path)
+            name = path.strip("/").replace("/", "_").replace("?", "_") or "home"
+            pg.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+            scroll = pg.evaluate("document.documentElement.scrollWidth")
+            if scroll > w:
+                too_wide[path] = scroll
+    finally:
+        context.close()
+    assert too_wide == {}, f"wider than {w}px: {too_wide} (screenshots in {folder})"
+    assert len(list(folder.glob("*.png"))) == len(WIDE_PAGES)
+
+
+def test_story_chips_navigation_and_disclosures_on_a_phone(browser, base_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    try:
+        pg.goto(base_url + "/story/sda-tranche2")
+        # impact, tone and the action item are visible chips, not buried in a line of text
+        for chip in (".chip.impact", ".chip.tone", ".chip.action"):
+            assert pg.locator("main " + chip).first.is_visible(), chip
+        # the in-page navigation reaches a section far down the page
+        pg.locator("nav.toc a[href='#h-sources']").click()
+        assert pg.evaluate("location.hash") == "#h-sources"
+        top = pg.evaluate("document.getElementById('h-sources').getBoundingClientRect().top")
+        assert 0 <= top < 844
+        # score evidence is folded until asked for
+        evidence = pg.locator("details.evidence ul").first
+        assert not evidence.is_visible()
+        pg.locator("details.evidence summary").first.click()
+        assert evidence.is_visible()
+        # a copied text and its copy are drawn in one origin box
+        pg.goto(base_url + "/story/launch-scrub")
+        box = pg.locator("li.origin.copied").first
+        assert box.locator(".chip.outlet").count() == 2 and box.locator(".copy").count() == 1
+        _accessible(pg)
+    finally:
+        context.close()
+
+
+def test_article_page_reads_as_text_without_underlined_sentences(page, base_url):
+    page.goto(base_url + "/article/1")
+    assert page.locator(".text .sentence.cited").count() >= 1
+    marked = page.eval_on_selector_all(
+        ".text .sentence",
+        "els => els.filter(e => getComputedStyle(e).textDecorationLine !== 'none').length",
+    )
+    assert marked == 0
+    width = page.eval_on_selector(".text", "e => e.getBoundingClientRect().width")
+    assert width <= 42 * 16 + 1  # a readable measure, not the full window

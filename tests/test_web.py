@@ -30,6 +30,7 @@ with warnings.catch_warnings():
 
 from quorum.web.app import create_app  # noqa: E402
 from quorum.web.glossary import Glossary  # noqa: E402
+from quorum.web.methodology import INTERNAL_SETTINGS  # noqa: E402
 from quorum.web.pages import split_article  # noqa: E402
 from quorum.web.search import fts5_query  # noqa: E402
 
@@ -147,6 +148,81 @@ def test_story_page_shows_sections_conflict_sides_and_copies(client):
     assert 'href="/story/launch-scrub"' in html  # timeline entry is linked
     scrub = client.get("/story/launch-scrub").text
     assert "copy of AP News (syndicated)" in scrub
+
+
+def test_story_page_reads_as_prose_with_chips_and_navigation(client):
+    html = client.get("/story/sda-tranche2").text
+    data = client.get("/story/sda-tranche2.json").json()
+    # impact and tone as chips, the action item marked
+    assert '<span class="chip impact action"' in html and ">Impact 8.4<" in html
+    assert '<span class="chip tone positive"' in html
+    assert '<strong class="chip action"' in html
+    # analysis threads carry no keyword-list headings
+    assert "Resolution, cadence, congress" not in html
+    # who is affected, said in words rather than as matching rules
+    assert "term:" not in html and "entity:" not in html and "(ORG)" not in html
+    assert "Names Space Development Agency. Mentions “award”." in html
+    stake = {s["group"]: s for s in data["stakeholders"]}
+    assert stake["Defense agencies & acquisition"]["terms"] == ["award"]
+    assert stake["Losing bidders"]["reason"] == "Analysts expect protests from losing bidders."
+    # in-page navigation to every section shown, each target present
+    nav = re.search(r'<nav class="toc" aria-label="On this page">(.*?)</nav>', html, re.S)
+    assert nav, "no in-page navigation"
+    targets = re.findall(r'href="#(h-[a-z]+)"', nav.group(1))
+    assert [o["id"] for o in data["outline"]] == targets
+    assert {"h-takeaways", "h-sources", "h-origins", "h-scores"} <= set(targets)
+    for t in targets:
+        assert f'id="{t}"' in html
+    # score evidence behind a disclosure
+    assert '<details class="evidence">' in html
+    assert data["source_mix"]["outlet_kinds"] == [{"kind": "trade", "outlets": 2}]
+
+
+def test_story_page_draws_who_copies_whom(client):
+    data = client.get("/story/launch-scrub.json").json()
+    groups = {g["key"]: g for g in data["origin_groups"]}
+    assert [a["is_copy"] for a in groups["w1"]["articles"]] == [False, True]
+    assert groups["w1"]["copies"] == 1 and groups["w1"]["why"] == ["credit line: (AP)"]
+    assert data["source_mix"]["copies"] == 1 and data["source_mix"]["originals"] == 2
+    html = client.get("/story/launch-scrub").text
+    box = re.search(r'<li class="origin copied">(.*?)</li>', html, re.S).group(1)
+    assert box.index("AP News") < box.index("→") < box.index("chip outlet copy")
+    assert "credit line: (AP)" in box
+
+
+def test_long_source_lists_fold_after_the_first_articles(client, monkeypatch):
+    from quorum.web import pages
+
+    monkeypatch.setattr(pages, "SOURCES_SHOWN", 1)
+    html = client.get("/story/launch-scrub").text
+    shown, folded = html.split('<details class="more-sources">')
+    assert "Show the other 2 articles" in folded
+    rows = lambda part: part.count('<a href="/article/')  # noqa: E731
+    assert rows(shown.split('id="h-sources"')[1]) == 1 and rows(folded) == 2
+
+
+def test_home_cards_say_each_thing_once_with_outlet_names(client):
+    html = client.get("/").text
+    card = re.search(r'<article class="card action">(.*?)</article>', html, re.S).group(1)
+    assert card.count("independent source") == 1
+    assert "Verified by 2" not in card
+    assert ">SpaceNews</a>" in card and ">spacenews.com</a>" not in card
+    assert '<span class="chip impact action"' in card
+    data = client.get("/index.json").json()
+    first = data["stories"][0]
+    assert first["outlet_list"][0] == {
+        "domain": "spacenews.com",
+        "name": "SpaceNews",
+        "kind": "trade",
+    }
+
+
+def test_favicon_is_served(client):
+    got = client.get("/favicon.ico")
+    assert got.status_code == 200 and got.headers["content-type"] == "image/x-icon"
+    assert got.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    assert client.get("/static/favicon.svg").status_code == 200
+    assert 'rel="icon"' in client.get("/").text
 
 
 def test_story_page_links_glossary_terms(client):
@@ -454,14 +530,15 @@ def test_methodology_is_generated_from_the_live_settings(built):
         built, page_size=7, min_sources=3, database="postgresql://quorum:hunter2@db/quorum"
     )
     data = c.get("/methodology.json").json()
-    assert [s["name"] for s in data["settings"]] == [s.name for s in SETTINGS]
+    public = [s.name for s in SETTINGS if s.name not in INTERNAL_SETTINGS]
+    assert [s["name"] for s in data["settings"]] == public
     by_name = {s["name"]: s for s in data["settings"]}
     assert by_name["page_size"]["value"] == "7" and by_name["page_size"]["changed"]
     assert "hunter2" not in json.dumps(data)
     assert any("at least 3 independent sources" in rule for rule in data["gate"])
     html = c.get("/methodology").text
-    for s in SETTINGS:
-        assert f'id="setting-{s.name}"' in html
+    for name in public:
+        assert f'id="setting-{name}"' in html
     assert "hunter2" not in html
     if (Path(__file__).parents[1] / "src/quorum/data/impact_rubric.toml").exists():
         assert data["impact_rubric"]["components"]
@@ -469,6 +546,44 @@ def test_methodology_is_generated_from_the_live_settings(built):
     if (Path(__file__).parents[1] / "src/quorum/data/sentiment/TIERS.md").exists():
         assert "very_negative" in json.dumps(data["sentiment_tiers"])
         assert "Sentiment tiers" in html
+
+
+def test_methodology_reads_as_a_page_not_raw_markdown(client):
+    data = client.get("/methodology.json").json()
+    html = client.get("/methodology").text
+    # the shipped notes: no Markdown syntax left in the text, inline code as <code>
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "**" not in text and "`" not in text and "| --- |" not in text
+    assert "<code>very_negative</code>" in html
+    assert "<ol>" in html  # the numbered steps of TIERS.md are a list
+    # the section heading once, not again from the note's own title
+    assert html.count(">Sentiment tiers<") == 1
+    # every rubric component shows something: breadth has no term rules, only scales
+    for comp in data["impact_rubric"]["components"]:
+        assert comp["rules"] or comp["scales"], comp["name"]
+    breadth = next(c for c in data["impact_rubric"]["components"] if c["name"] == "breadth")
+    assert "Distinct countries named" in html and breadth["scales"][0]["steps"]
+    # the machine's network trust is not published
+    for name in ("allow_private_hosts", "canonical_trusted_hosts"):
+        assert name not in html and name not in json.dumps(data)
+    # settings as a list, not a four-column table that a phone clips
+    assert '<table class="settings">' not in html
+
+
+def test_markdown_notes_keep_inline_markup_as_text_runs():
+    from quorum.web.pages import markdown_blocks
+
+    blocks = markdown_blocks("1. Use `<b>` **now**\n   and later.\n2. Two.\n\nA `x` b.")
+    assert blocks[0]["kind"] == "list" and blocks[0]["ordered"]
+    assert blocks[0]["items"] == ["Use `<b>` **now** and later.", "Two."]
+    assert blocks[0]["item_runs"][0] == [
+        {"text": "Use ", "style": ""},
+        {"text": "<b>", "style": "code"},
+        {"text": " ", "style": ""},
+        {"text": "now", "style": "b"},
+        {"text": " and later.", "style": ""},
+    ]
+    assert blocks[1]["runs"][1] == {"text": "x", "style": "code"}
 
 
 def test_markdown_notes_become_blocks_not_markup():

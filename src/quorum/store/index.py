@@ -422,6 +422,20 @@ def outlet_info(store: Store, domain: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
+def outlets_by_domain(store: Store, domains: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Name and kind of each known outlet among ``domains``, in one query (for cards)."""
+    wanted = sorted(set(domains))
+    if not wanted:
+        return {}
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(OutletRow.domain, OutletRow.name, OutletRow.kind).where(
+                OutletRow.domain.in_(wanted)
+            )
+        )
+        return {r.domain: {"name": r.name or r.domain, "kind": r.kind or ""} for r in rows}
+
+
 def outlet_articles(store: Store, outlet_id: int, limit: int = 50) -> list[dict[str, Any]]:
     a = ArticleRow
     with store.engine.connect() as conn:

@@ -91,6 +91,15 @@ def create_app(
         name="static",
     )
 
+    favicon = (resources.files("quorum.web") / "static" / "favicon.ico").read_bytes()
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon_ico() -> Response:
+        # Browsers and feed readers ask for it at the root whatever the page links.
+        return Response(
+            favicon, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"}
+        )
+
     def respond(
         request: Request, template: str, build: Callable[[], dict[str, Any]], json: bool
     ) -> Response:

@@ -8,24 +8,23 @@ from the slim index tables (``quorum.store.index``), a story's full record from 
 from __future__ import annotations
 
 import bisect
-import json
-import re
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
-from quorum.settings import SETTINGS, Config
+from quorum.settings import Config
 from quorum.store import Store
 from quorum.store import index as ix
 from quorum.text import paragraph_spans, sentence_spans
+from quorum.web.glance import impact_level, origin_groups, source_mix, stakeholder, tier_of
 from quorum.web.glossary import Glossary
+
+# methodology_page and markdown_blocks live in their own module; the routes and the static
+# build still find every page function here.
+from quorum.web.methodology import TIERS, markdown_blocks, methodology_page  # noqa: F401
 from quorum.web.search import search_stories
 
-TIERS = ("very_negative", "negative", "neutral", "positive", "very_positive")
 TYPE_NAMES = {
     "PER": "People",
     "PERSON": "People",
@@ -38,6 +37,26 @@ TYPE_NAMES = {
 # An entity page lists this many of its newest stories: enough to follow a thread, bounded
 # so a name in 10k stories still costs one indexed LIMIT query.
 ENTITY_STORIES = 50
+# Articles listed in a story's source table before the rest fold behind "show all": a
+# phone screen or two. One real story had 300 articles and a 45,000-pixel page.
+SOURCES_SHOWN = 12
+# The story page's sections in reading order: (anchor, page key, heading), for the in-page
+# navigation; a section appears only when its key has content.
+OUTLINE = (
+    ("h-summary", "summary", "Summary"),
+    ("h-takeaways", "takeaways", "Key takeaways"),
+    ("h-facts", "key_facts", "Key facts"),
+    ("h-conflicts", "conflicts", "Where sources disagree"),
+    ("h-hedged", "hedged", "Reported, not verified"),
+    ("h-analysis", "analysis", "Analysis"),
+    ("h-watch", "what_to_watch", "What to watch"),
+    ("h-stake", "stakeholders", "Who is affected"),
+    ("h-entities", "entity_groups", "Mentioned"),
+    ("h-timeline", "timeline", "Timeline"),
+    ("h-origins", "origin_groups", "Where it came from"),
+    ("h-scores", "scores", "Scores and why"),
+    ("h-sources", "sources", "Sources"),
+)
 TREND_WEEKS = 12  # the trends window: one quarter of weekly buckets
 TREND_TOP = 8  # lines per chart: more become unreadable
 RISING_WEEKS = 4  # "this period" = the last 4 weeks, compared with the 4 before
@@ -97,7 +116,7 @@ def home_page(
         "tiers": list(TIERS),
         "policy": getattr(site.config, "single_source_policy", "hold"),
         "action_threshold": site.action_threshold,
-        "stories": got[:size],
+        "stories": with_outlets(site, got[:size]),
         "page": page,
         "next_page": page + 1 if len(got) > size else None,
         "prev_page": page - 1 if page > 1 else None,
@@ -119,7 +138,11 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
     for e in entities:
         groups[TYPE_NAMES.get(e.get("type", ""), str(e.get("type") or "Other").title())].append(e)
     headline = (data.get("headline") or {}).get("text") or row.title
-    return {
+    outlets = ix.outlets_by_domain(site.store, (str(a.get("outlet") or "") for a in articles))
+    sources = _sources(articles, outlets)
+    scores = _scores(data.get("scores") or {})
+    tier = next((s["label"] for s in scores if s["name"] == "sentiment" and s["label"]), "")
+    page = {
         "title": headline,
         "story": {
             "id": row.id,
@@ -132,6 +155,8 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
             "impact": row.impact,
             "sentiment": row.sentiment,
             "action_item": row.impact is not None and row.impact >= site.action_threshold,
+            "impact_level": impact_level(row.impact, site.action_threshold),
+            "tier": tier if tier in TIERS else tier_of(row.sentiment),
         },
         "headline": data.get("headline") or {"text": row.title},
         "label": data.get("label") or "",
@@ -140,20 +165,50 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
         "key_facts": _list(data, "key_facts"),
         "hedged": _list(data, "hedged"),
         "entity_groups": [{"type": k, "entities": v} for k, v in sorted(groups.items())],
-        "stakeholders": _list(data, "stakeholders"),
+        "stakeholders": [stakeholder(s) for s in _list(data, "stakeholders")],
         "analysis": _list(data, "analysis"),
         "what_to_watch": _list(data, "what_to_watch"),
         "timeline": _published_timeline(site, _list(data, "timeline")),
         "conflicts": _list(data, "conflicts"),
-        "sources": _sources(articles),
+        "sources": sources,
+        "sources_shown": SOURCES_SHOWN,
+        "source_mix": source_mix(sources, outlets, row.independent_sources),
+        "origin_groups": origin_groups(sources, _list(data, "origins")),
         # article id -> outlet name, for the "[outlet]" after each quoted sentence
         "outlet_names": {
             str(a.get("id")): a.get("outlet_name") or a.get("outlet") or "source" for a in articles
         },
         "origins": _list(data, "origins"),
-        "scores": _scores(data.get("scores") or {}),
+        "scores": scores,
         "in_beat": data.get("in_beat"),
     }
+    page["outline"] = [{"id": i, "title": t} for i, key, t in OUTLINE if _shows(page, key)]
+    return page
+
+
+def _shows(page: dict, key: str) -> bool:
+    """Whether the story template shows the section of ``key`` (a summary only when a
+    model wrote it)."""
+    if key == "summary":
+        summary = page.get("summary")
+        return isinstance(summary, dict) and bool(summary.get("generated"))
+    return bool(page.get(key))
+
+
+def with_outlets(site: Site, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cards with their outlets' names and kinds and an impact level, in one query."""
+    known = ix.outlets_by_domain(site.store, (d for c in cards for d in c.get("outlets") or []))
+    return [
+        {
+            **c,
+            "impact_level": impact_level(c.get("impact"), site.action_threshold),
+            "outlet_list": [
+                {"domain": d, **(known.get(d) or {"name": d, "kind": ""})}
+                for d in c.get("outlets") or []
+            ],
+        }
+        for c in cards
+    ]
 
 
 def _list(data: dict, key: str) -> list:
@@ -173,8 +228,9 @@ def _published_timeline(site: Site, entries: list[dict]) -> list[dict]:
     ]
 
 
-def _sources(articles: list[dict]) -> list[dict]:
-    """Articles with copies marked "copy of <first outlet of its origin> (syndicated)"."""
+def _sources(articles: list[dict], outlets: dict[str, dict]) -> list[dict]:
+    """Articles with copies marked "copy of <first outlet of its origin> (syndicated)",
+    and the outlet's kind (trade, wire, government...) for the source mix."""
     original: dict[str, str] = {}
     for a in articles:
         if not a.get("is_copy") and a.get("origin") and a["origin"] not in original:
@@ -182,7 +238,15 @@ def _sources(articles: list[dict]) -> list[dict]:
     out = []
     for a in articles:
         copy_of = original.get(a.get("origin") or "") if a.get("is_copy") else None
-        out.append({**a, "copy_of": copy_of or ("another outlet" if a.get("is_copy") else None)})
+        known = outlets.get(str(a.get("outlet") or ""), {})
+        out.append(
+            {
+                **a,
+                "outlet_name": a.get("outlet_name") or known.get("name") or a.get("outlet"),
+                "kind": known.get("kind") or "",
+                "copy_of": copy_of or ("another outlet" if a.get("is_copy") else None),
+            }
+        )
     return out
 
 
@@ -318,7 +382,9 @@ def entity_page(site: Site, name: str) -> dict[str, Any]:
     types = ix.entity_types(site.store, name, site.listed_statuses)
     if not types:
         raise NotFound(f"no entity {name!r}")
-    stories = ix.cards(site.store, ix.CardFilter(site.listed_statuses, entity=name), ENTITY_STORIES)
+    stories = with_outlets(
+        site, ix.cards(site.store, ix.CardFilter(site.listed_statuses, entity=name), ENTITY_STORIES)
+    )
     weeks = ix.weekly_counts(site.store, [name], site.listed_statuses).get(name, {})
     term = next((t for t in site.glossary.terms if t.term == name), None)
     return {
@@ -421,7 +487,7 @@ def _rising(site: Site, last: date) -> list[dict[str, Any]]:
     return out[:20]
 
 
-# --- glossary, methodology, search -----------------------------------------------------------
+# --- glossary, search ----------------------------------------------------------------------
 
 
 def glossary_page(site: Site) -> dict[str, Any]:
@@ -440,133 +506,6 @@ def glossary_page(site: Site) -> dict[str, Any]:
     }
 
 
-def methodology_page(site: Site) -> dict[str, Any]:
-    cfg = site.config
-    settings = [
-        {
-            "name": s.name,
-            "value": _shown(_public(s.name, getattr(cfg, s.name))),
-            "default": _shown(s.default),
-            "changed": getattr(cfg, s.name) != s.default,
-            "help": s.help,
-        }
-        for s in SETTINGS
-    ]
-    min_sources = getattr(cfg, "min_sources", 2)
-    policy = getattr(cfg, "single_source_policy", "hold")
-    gate = [
-        f"A story is published as verified when at least {min_sources} independent sources "
-        "tell it. Copies of one text (syndication, wire reprints, outlets of one owner) "
-        "count as one source.",
-        f"A key fact must be stated, unhedged, by at least {min_sources} independent "
-        "sources and not contradicted by another.",
-        'Hedged claims ("reportedly", anonymous sources) are never key facts; they are '
-        "shown with their label.",
-        (
-            "Stories with fewer sources are held: they stay off the home page, the feeds and "
-            "search until a second source agrees."
-            if policy != "label"
-            else 'Stories with fewer sources are shown, marked "Single source — unverified".'
-        ),
-        f"A story with impact of {site.action_threshold:g} or more is an action item: it is "
-        "listed first and has its own feed.",
-        "Every sentence and number shown links to the exact sentence of the article it comes from.",
-    ]
-    return {
-        "title": "Methodology",
-        "settings": settings,
-        "gate": gate,
-        "thresholds": {
-            "min_sources": min_sources,
-            "single_source_policy": policy,
-            "action_item_threshold": site.action_threshold,
-            "beat_threshold": getattr(cfg, "beat_threshold", None),
-        },
-        "impact_rubric": _impact_rubric(),
-        "sentiment_tiers": _sentiment_tiers(),
-    }
-
-
-def _public(name: str, value: Any) -> Any:
-    """A setting as the public may see it: no database password, no webhook paths (which
-    often carry a secret token)."""
-    if name == "database" and isinstance(value, str):
-        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", value)
-    if name == "webhook_urls" and isinstance(value, list):
-        return [urlsplit(str(u)).scheme + "://" + urlsplit(str(u)).netloc + "/…" for u in value]
-    return value
-
-
-def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _impact_rubric() -> dict[str, Any] | None:
-    try:
-        raw = tomllib.loads(
-            (resources.files("quorum") / "data" / "impact_rubric.toml").read_text("utf-8")
-        )
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    components = []
-    for name, comp in (raw.get("components") or {}).items():
-        rules = [
-            {
-                "name": r.get("name", ""),
-                "points": r.get("points"),
-                "terms": list(r.get("terms") or []),
-            }
-            for r in comp.get("rules") or []
-        ]
-        components.append({"name": name, "cap": comp.get("cap"), "rules": rules})
-    return {
-        "base": raw.get("base"),
-        "max_score": raw.get("max_score"),
-        "hedged_factor": raw.get("hedged_factor"),
-        "action_item_threshold": raw.get("action_item_threshold"),
-        "components": components,
-    }
-
-
-def _sentiment_tiers() -> dict[str, Any] | None:
-    folder = resources.files("quorum") / "data" / "sentiment"
-    out: dict[str, Any] = {"tiers": list(TIERS)}
-    try:
-        out["cuts"] = json.loads((folder / "tiers.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        out["cuts"] = None
-    try:
-        out["notes"] = markdown_blocks((folder / "TIERS.md").read_text("utf-8"))
-    except OSError:
-        out["notes"] = []
-    return out if out["cuts"] or out["notes"] else None
-
-
-def markdown_blocks(text: str) -> list[dict[str, Any]]:
-    """A Markdown note as blocks the template renders safely: headings, tables, text.
-
-    Deliberately tiny (no inline markup, no HTML pass-through): enough for the notes that
-    ship with the data files, and nothing in them can become markup.
-    """
-    blocks: list[dict[str, Any]] = []
-    for chunk in (c.strip() for c in text.split("\n\n")):
-        if not chunk:
-            continue
-        lines = chunk.splitlines()
-        if chunk.startswith("#") and len(lines) == 1:
-            blocks.append({"kind": "heading", "text": chunk.lstrip("#").strip()})
-        elif all(line.strip().startswith("|") for line in lines) and len(lines) >= 2:
-            rows = [
-                [cell.strip() for cell in line.strip().strip("|").split("|")]
-                for line in lines
-                if not set(line.strip()) <= set("|-: ")
-            ]
-            blocks.append({"kind": "table", "header": rows[0], "rows": rows[1:]})
-        else:
-            blocks.append({"kind": "text", "text": chunk})
-    return blocks
-
-
 def search_page(site: Site, q: str = "", page: int = 1) -> dict[str, Any]:
     q = (q or "").strip()[:200]  # a query longer than a sentence is not a search
     page = max(1, page)
@@ -574,7 +513,7 @@ def search_page(site: Site, q: str = "", page: int = 1) -> dict[str, Any]:
     result = search_stories(site.store, q, site.listed_statuses, size + 1, (page - 1) * size)
     ids = [r.story_id for r in result.hits]
     by_id = ix.cards_by_ids(site.store, ids) if ids else {}
-    stories = [by_id[i] for i in ids if i in by_id][:size]
+    stories = with_outlets(site, [by_id[i] for i in ids if i in by_id][:size])
     return {
         "title": f"Search: {q}" if q else "Search",
         "q": q,
