@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from quorum.settings import SETTINGS, Config
 from quorum.store import Store
 from quorum.store import index as ix
+from quorum.story_contract import story_summary
 from quorum.text import paragraph_spans, sentence_spans
 from quorum.web.glossary import Glossary
 from quorum.web.search import search_stories
@@ -107,10 +108,12 @@ def home_page(
 # --- story -----------------------------------------------------------------------------------
 
 
-def story_page(site: Site, story_id: str) -> dict[str, Any]:
+def story_page(site: Site, story_id: str, published_only: bool = True) -> dict[str, Any]:
+    """The story document (``data/schema/story.schema.json``); ``published_only=False``
+    for the command line, which shows held stories too."""
     row = site.store.story(story_id)
     # Held stories stay unpublished even by direct link: only what the listings show exists.
-    if row is None or row.status not in site.listed_statuses:
+    if row is None or (published_only and row.status not in site.listed_statuses):
         raise NotFound(f"no published story {story_id!r}")
     data = row.data if isinstance(row.data, dict) else {}
     articles = [a for a in data.get("articles") or [] if isinstance(a, dict)]
@@ -121,20 +124,10 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
     headline = (data.get("headline") or {}).get("text") or row.title
     return {
         "title": headline,
-        "story": {
-            "id": row.id,
-            "title": row.title,
-            "status": row.status,
-            "first_seen": row.first_seen,
-            "last_seen": row.last_seen,
-            "article_count": row.article_count,
-            "independent_sources": row.independent_sources,
-            "impact": row.impact,
-            "sentiment": row.sentiment,
-            "action_item": row.impact is not None and row.impact >= site.action_threshold,
-        },
+        "story": story_summary(row, site.action_threshold),
         "headline": data.get("headline") or {"text": row.title},
         "label": data.get("label") or "",
+        "gate_reasons": [str(r) for r in _plain_list(data.get("gate_reasons"))],
         "summary": data.get("summary"),
         "takeaways": _list(data, "takeaways"),
         "key_facts": _list(data, "key_facts"),
@@ -154,6 +147,10 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
         "scores": _scores(data.get("scores") or {}),
         "in_beat": data.get("in_beat"),
     }
+
+
+def _plain_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _list(data: dict, key: str) -> list:
