@@ -721,6 +721,70 @@ def test_build_site_writes_pages_with_working_relative_links(built, tmp_path):
     assert story["headline"]["text"].startswith("SDA awards")
 
 
+def test_build_site_feeds_without_site_url_link_relative_and_warn(built, tmp_path):
+    from typer.testing import CliRunner
+
+    from quorum.cli import app
+
+    result = CliRunner().invoke(app, ["build-site", str(tmp_path / "site"), "--db", built["path"]])
+    assert result.exit_code == 0, result.output
+    assert "warning: site_url is not set" in result.output
+    root = tmp_path / "site"
+    for feed_file in (root / "feeds" / "verified.atom", root / "feeds" / "entity" / "GPS.atom"):
+        feed = feedparser.parse(feed_file.read_bytes())
+        assert feed.entries, feed_file
+        for entry in feed.entries:
+            assert "localhost" not in entry.link
+            target = (feed_file.parent / entry.link).resolve()  # relative to the feed file
+            assert (target / "index.html").is_file(), entry.link
+
+    served = tmp_path / "served"
+    result = CliRunner().invoke(
+        app,
+        [
+            "build-site",
+            str(served),
+            "--site-url",
+            "https://desk.example.org/",
+            "--db",
+            built["path"],
+        ],
+    )
+    assert result.exit_code == 0 and "warning" not in result.output
+    feed = feedparser.parse((served / "feeds" / "verified.atom").read_bytes())
+    assert feed.entries[0].link.startswith("https://desk.example.org/story/")
+
+
+def test_build_site_refuses_a_foreign_folder_and_replaces_its_own(built, tmp_path):
+    from typer.testing import CliRunner
+
+    from quorum.cli import app
+
+    def build(*extra: str):
+        return CliRunner().invoke(app, ["build-site", str(folder), *extra, "--db", built["path"]])
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"jpeg")
+    refused = build()
+    assert refused.exit_code == 2
+    assert "not empty" in refused.output and "--force" in refused.output
+    assert sorted(p.name for p in folder.iterdir()) == ["holiday.jpg"]  # nothing written
+    assert build("--force").exit_code == 0
+    assert (folder / "holiday.jpg").exists() and (folder / "index.html").exists()
+
+    folder = tmp_path / "site"
+    assert build().exit_code == 0
+    stale = folder / "story" / "gone-story"
+    stale.mkdir()
+    (stale / "index.html").write_text("a story no longer published", "utf-8")
+    (folder / "CNAME").write_text("desk.example.org", "utf-8")  # the owner's file
+    again = build()  # an earlier build: rebuilt in place, without its stale pages
+    assert again.exit_code == 0, again.output
+    assert not stale.exists() and (folder / "CNAME").exists()
+    assert (folder / "story" / "sda-tranche2" / "index.html").exists()
+
+
 def test_serve_command_runs_the_site_on_the_given_host_and_port(built, monkeypatch):
     from typer.testing import CliRunner
 
@@ -728,12 +792,17 @@ def test_serve_command_runs_the_site_on_the_given_host_and_port(built, monkeypat
     from quorum.cli import app
 
     calls = []
-    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+
+    def run(self, sockets=None):
+        calls.append((self.config, [s.getsockname() for s in sockets]))
+
+    monkeypatch.setattr(server.uvicorn.Server, "run", run)
     result = CliRunner().invoke(app, ["serve", "--db", built["path"], "--port", "8765"])
     assert result.exit_code == 0, result.output
-    ((web_app, kw),) = calls
-    assert kw["host"] == "127.0.0.1" and kw["port"] == 8765
-    assert TestClient(web_app).get("/index.json").json()["stories"]
+    assert "open http://127.0.0.1:8765/" in result.output
+    ((config, sockets),) = calls
+    assert sockets == [("127.0.0.1", 8765)]  # bound by the command, served by uvicorn
+    assert TestClient(config.app).get("/index.json").json()["stories"]
 
 
 # --- webhooks -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
     quorum demo --no-serve --fresh && python tools/impact_table.py [--db quorum-demo.db]
 
+``tests/test_pipeline.py`` fails while the file differs from what the demo builds.
 The table is for an analyst's sanity check of the impact rubric and the sentiment tiers:
 each row lists the factors that made the impact score, as stored with the story.
 """
@@ -12,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from quorum.desk import Desk
+from quorum.store import Store
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "sample-scores.md"
 
@@ -25,10 +27,8 @@ def factors(score: dict) -> str:
     return "; ".join(parts) or "—"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default="quorum-demo.db")
-    args = parser.parse_args()
+def render(store: Store) -> str:
+    """The whole document; ``tests/test_pipeline.py`` compares it with the file."""
     lines = [
         "# Sample newsroom: stories and their scores",
         "",
@@ -40,18 +40,26 @@ def main() -> None:
         "| story | status | sources | impact | sentiment | impact factors |",
         "| --- | --- | ---: | ---: | --- | --- |",
     ]
+    rows = sorted(store.stories(), key=lambda r: (-(r.impact or 0), r.title))
+    for r in rows:
+        scores = r.data.get("scores", {})
+        title = r.title.replace("|", "/")
+        lines.append(
+            f"| {title} | {r.status} | {r.independent_sources} | {r.impact:g} | "
+            f"{scores.get('sentiment', {}).get('label', '')} | "
+            f"{factors(scores.get('impact', {})).replace('|', '/')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="quorum-demo.db")
+    args = parser.parse_args()
     with Desk.open(args.db) as desk:
-        rows = sorted(desk.store.stories(), key=lambda r: (-(r.impact or 0), r.title))
-        for r in rows:
-            scores = r.data.get("scores", {})
-            title = r.title.replace("|", "/")
-            lines.append(
-                f"| {title} | {r.status} | {r.independent_sources} | {r.impact:g} | "
-                f"{scores.get('sentiment', {}).get('label', '')} | "
-                f"{factors(scores.get('impact', {})).replace('|', '/')} |"
-            )
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({len(rows)} stories)")
+        text = render(desk.store)
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT} ({text.count(chr(10)) - 9} stories)")
 
 
 if __name__ == "__main__":

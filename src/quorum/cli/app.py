@@ -86,4 +86,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def print_json(obj: Any) -> None:
     """One JSON object on one line of stdout (dates as ISO strings)."""
-    sys.stdout.write(json.dumps(obj, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(obj, default=_iso, ensure_ascii=False) + "\n")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -7,12 +7,17 @@ database of its own, stories are built, and the site is served unless ``--no-ser
 
 from __future__ import annotations
 
+import socket
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 
 from quorum.cli.app import CONFIG_OPTION, DEMO_DB, app, fail
 from quorum.cli.ingest_cmd import after_ingest, open_desk, poll_once, print_report
+from quorum.cli.web_cmd import announce, listen
+
+DEMO_HOST = "127.0.0.1"  # the demo is for this machine only
 
 
 @app.command()
@@ -28,42 +33,47 @@ def demo(
 
     if not 0 < port < 65536:
         raise fail(f"--port must be between 1 and 65535, got {port}")
-    if fresh and "://" not in db:
-        for suffix in ("", "-wal", "-shm"):
-            Path(db + suffix).unlink(missing_ok=True)
-    with SampleSite() as site:
-        base = site.start()
-        host = base.split("://", 1)[1].rstrip("/")
-        typer.echo(
-            f"sample newsroom (fictional) served at {base} "
-            f"({len(site.outlets)} outlets, {len(site.articles)} articles)"
-        )
-        with open_desk(
-            db,
-            config,
-            allow_private_hosts=True,  # the sample newsroom lives on 127.0.0.1
-            canonical_trusted_hosts=[host],  # its pages name their .example outlet URLs
-            per_host_delay=0.0,  # every sample outlet shares one local host
-            per_host_concurrency=8,
-            use_registry_feeds=False,
-            feeds=[],
-        ) as desk:
-            for outlet in site.outlets:
-                desk.store.upsert_outlet(outlet)
-            desk.registry.add(site.outlets)
-            report = poll_once(desk, site.feed_urls())
-            print_report(report, desk)
-            after_ingest(desk)
-            typer.echo(f"from the command line: quorum stories --db {db}")
-            if no_serve:
-                return
-            serve_site(desk, port)
+    # the port first: a busy one must not be found after the whole ingest
+    sock = None if no_serve else listen(DEMO_HOST, port)
+    with sock or nullcontext():  # closed however the demo ends
+        if fresh and "://" not in db:
+            for suffix in ("", "-wal", "-shm"):
+                Path(db + suffix).unlink(missing_ok=True)
+        with SampleSite() as site:
+            base = site.start()
+            host = base.split("://", 1)[1].rstrip("/")
+            typer.echo(
+                f"reading the fictional sample newsroom ({len(site.outlets)} outlets,"
+                f" {len(site.articles)} articles) from its local feeds at {base}"
+            )
+            with open_desk(
+                db,
+                config,
+                allow_private_hosts=True,  # the sample newsroom lives on 127.0.0.1
+                canonical_trusted_hosts=[host],  # its pages name their .example outlet URLs
+                per_host_delay=0.0,  # every sample outlet shares one local host
+                per_host_concurrency=8,
+                use_registry_feeds=False,
+                feeds=[],
+            ) as desk:
+                for outlet in site.outlets:
+                    desk.store.upsert_outlet(outlet)
+                desk.registry.add(site.outlets)
+                report = poll_once(desk, site.feed_urls())
+                print_report(report, desk)
+                after_ingest(desk)
+                typer.echo(f"from the command line: quorum stories --db {db}")
+                if sock is None:
+                    return
+                serve_site(desk, port, sock)
 
 
-def serve_site(desk, port: int) -> None:
+def serve_site(desk, port: int, sock: socket.socket) -> None:
     try:
         from quorum.web.server import serve
     except ImportError:
+        sock.close()
         typer.echo("web site not available in this build; stopping (use --no-serve)")
         return
-    serve(desk, port=port)
+    announce(DEMO_HOST, port)
+    serve(desk, port=port, host=DEMO_HOST, sock=sock)

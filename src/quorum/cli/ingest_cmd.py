@@ -103,10 +103,18 @@ def ingest(
     sources: list[str] = typer.Argument(
         ..., help="JSONL dump files (.jsonl or .jsonl.gz) and/or article page URLs."
     ),
+    no_build: bool = typer.Option(
+        False,
+        "--no-build",
+        help="Only store the articles; `quorum build` makes the stories later (after many dumps).",
+    ),
     db: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
 ) -> None:
-    """Store articles from JSONL dumps (id, title, text, date, source, url) or single pages."""
+    """Store articles from JSONL dumps or single pages, then build stories (or --no-build).
+
+    A dump has one JSON object a line: id, title, text, date, source, url (+ extras).
+    """
     from quorum.fetch import Fetcher
     from quorum.ingest import Ingestor, IngestReport
 
@@ -132,6 +140,10 @@ def ingest(
             report.merge(asyncio.run(pages()))
         print_report(report, desk)
         check_writes(desk)
+        if no_build:
+            typer.echo("stories not built (--no-build): `quorum build` makes them")
+        else:
+            after_ingest(desk)
 
 
 def parse_every(text: str) -> float:

@@ -26,6 +26,7 @@ from quorum import __version__
 from quorum.settings import Config
 from quorum.store import Store
 from quorum.store.index import needs_reindex, reindex
+from quorum.story_contract import story_schema
 from quorum.web import pages
 from quorum.web.feeds import build_feed
 from quorum.web.glossary import Glossary
@@ -195,6 +196,14 @@ def create_app(
     )
     def story_json(request: Request, story_id: str) -> Response:
         return respond(request, "", lambda: pages.story_page(site, story_id), True)
+
+    @app.get(
+        "/schema/story.json",
+        tags=["pages"],
+        summary="JSON Schema of /story/{id}.json (and of `quorum story ID --json`)",
+    )
+    def story_schema_json() -> Response:
+        return JSONResponse(story_schema())
 
     @app.get("/story/{story_id}", include_in_schema=False)
     def story_html(request: Request, story_id: str) -> Response:

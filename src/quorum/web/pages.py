@@ -16,8 +16,9 @@ from typing import Any
 from quorum.settings import Config
 from quorum.store import Store
 from quorum.store import index as ix
+from quorum.story_contract import story_summary
 from quorum.text import paragraph_spans, sentence_spans
-from quorum.web.glance import impact_level, origin_groups, source_mix, stakeholder, tier_of
+from quorum.web.glance import impact_level, origin_groups, source_mix, stakeholder
 from quorum.web.glossary import Glossary
 
 # methodology_page and markdown_blocks live in their own module; the routes and the static
@@ -126,10 +127,12 @@ def home_page(
 # --- story -----------------------------------------------------------------------------------
 
 
-def story_page(site: Site, story_id: str) -> dict[str, Any]:
+def story_page(site: Site, story_id: str, published_only: bool = True) -> dict[str, Any]:
+    """The story document (``data/schema/story.schema.json``); ``published_only=False``
+    for the command line, which shows held stories too."""
     row = site.store.story(story_id)
     # Held stories stay unpublished even by direct link: only what the listings show exists.
-    if row is None or row.status not in site.listed_statuses:
+    if row is None or (published_only and row.status not in site.listed_statuses):
         raise NotFound(f"no published story {story_id!r}")
     data = row.data if isinstance(row.data, dict) else {}
     articles = [a for a in data.get("articles") or [] if isinstance(a, dict)]
@@ -141,25 +144,12 @@ def story_page(site: Site, story_id: str) -> dict[str, Any]:
     outlets = ix.outlets_by_domain(site.store, (str(a.get("outlet") or "") for a in articles))
     sources = _sources(articles, outlets)
     scores = _scores(data.get("scores") or {})
-    tier = next((s["label"] for s in scores if s["name"] == "sentiment" and s["label"]), "")
     page = {
         "title": headline,
-        "story": {
-            "id": row.id,
-            "title": row.title,
-            "status": row.status,
-            "first_seen": row.first_seen,
-            "last_seen": row.last_seen,
-            "article_count": row.article_count,
-            "independent_sources": row.independent_sources,
-            "impact": row.impact,
-            "sentiment": row.sentiment,
-            "action_item": row.impact is not None and row.impact >= site.action_threshold,
-            "impact_level": impact_level(row.impact, site.action_threshold),
-            "tier": tier if tier in TIERS else tier_of(row.sentiment),
-        },
+        "story": story_summary(row, site.action_threshold),
         "headline": data.get("headline") or {"text": row.title},
         "label": data.get("label") or "",
+        "gate_reasons": [str(r) for r in _plain_list(data.get("gate_reasons"))],
         "summary": data.get("summary"),
         "takeaways": _list(data, "takeaways"),
         "key_facts": _list(data, "key_facts"),
@@ -209,6 +199,10 @@ def with_outlets(site: Site, cards: list[dict[str, Any]]) -> list[dict[str, Any]
         }
         for c in cards
     ]
+
+
+def _plain_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _list(data: dict, key: str) -> list:

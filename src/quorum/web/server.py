@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import uvicorn
@@ -24,9 +25,32 @@ def listen_url(host: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
-def serve(desk: Any, port: int, host: str = "127.0.0.1") -> None:
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now: a busy port is known before a long ingest, and
+    nothing can take the port between the check and the serving (uvicorn serves on it).
+
+    Raises OSError (``errno.EADDRINUSE`` for a busy port) as ``socket.bind`` does.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # as uvicorn does: a port left in TIME_WAIT by a stopped server is free to reuse;
+        # on Linux a port someone listens on still fails with EADDRINUSE
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(desk: Any, port: int, host: str = "127.0.0.1", sock: socket.socket | None = None) -> None:
     """Serve the desk's site until interrupted; 127.0.0.1 by default so nothing is exposed
     to the network unless ``host`` says so.
+
+    ``sock``: a socket from ``bind(host, port)``; without one, uvicorn binds (and exits the
+    process on a busy port).
 
     Atom feeds link to ``site_url``; unset, to the address served on, which is what a
     reader on this machine (the only one that can reach 127.0.0.1) fetched the feed from.
@@ -41,4 +65,10 @@ def serve(desk: Any, port: int, host: str = "127.0.0.1") -> None:
         )
     app = create_app(desk.store, desk.config, base_url=base)
     log.info("serving %s on http://%s:%d/", desk.config.site_title, host, port)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    if sock is None:
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        return
+    # "warning": the command has printed the address to open; uvicorn's own start-up lines
+    # would only bury it
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

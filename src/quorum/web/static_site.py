@@ -23,6 +23,7 @@ from jinja2 import Environment
 from quorum.settings import Config
 from quorum.store import Store
 from quorum.store import index as ix
+from quorum.story_contract import story_schema
 from quorum.web import pages
 from quorum.web.feeds import build_feed
 from quorum.web.render import Linker, entity_path, environment, outlet_path, render
@@ -30,10 +31,78 @@ from quorum.web.render import Linker, entity_path, environment, outlet_path, ren
 log = logging.getLogger(__name__)
 
 
+# Written at the top of every copy: a folder holding it is an earlier build, which a new
+# build may clear; any other non-empty folder is refused (it may hold someone's files).
+MARKER = ".quorum-site"
+# What a build writes at the top of its folder: all of it is removed before a rebuild, so
+# a story no longer published leaves no page behind. Anything else there is kept.
+OWNED = (
+    "index.html",
+    "index.json",
+    "page",
+    "story",
+    "article",
+    "entity",
+    "outlet",
+    "feeds",
+    "static",
+    "schema",
+    *(
+        f"{name}{suffix}"
+        for name in ("trends", "glossary", "methodology")
+        for suffix in ("", ".json")
+    ),
+)
+
+
+class FolderNotEmpty(ValueError):
+    """The target folder holds files and no earlier build (refused unless forced)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BuildReport:
     pages: int
     folder: Path
+    warnings: tuple[str, ...] = ()
+
+
+def prepare_folder(root: Path, force: bool = False) -> None:
+    """An empty or new folder is used as is; an earlier build is cleared of what it wrote;
+    any other non-empty folder raises FolderNotEmpty unless ``force`` (then files there
+    are overwritten where a page has their name, and the rest kept)."""
+    if root.exists() and not root.is_dir():
+        raise FolderNotEmpty(f"{root} is a file, not a folder")
+    if not root.exists() or not any(root.iterdir()):
+        return
+    if (root / MARKER).is_file():
+        for name in OWNED:
+            target = root / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+        return
+    if not force:
+        raise FolderNotEmpty(
+            f"{root} is not empty and holds no earlier Quorum site; choose a new or empty "
+            "folder, or pass --force to write into it"
+        )
+
+
+def feed_base(config: Config, depth: int) -> tuple[str, str | None]:
+    """The base of the feeds' links, and a warning when it is not an address.
+
+    Without ``site_url`` nobody knows where the copy will be served: the links are then
+    relative to the feed file (``../story/ID``), which readers resolve against the feed's
+    own address, rather than pointing at a made-up http://localhost/.
+    """
+    if config.site_url:
+        return config.site_url, None
+    return "/".join([".."] * depth), (
+        "site_url is not set: the Atom feeds link relative to themselves (../story/ID), "
+        "which some feed readers do not follow; set site_url in quorum.toml (or "
+        "pass --site-url) to the address the copy will be served from"
+    )
 
 
 @dataclass(frozen=True)
@@ -76,10 +145,15 @@ class _Writer:
         return True
 
 
-def build_site(store: Store, config: Config, folder: str | Path) -> BuildReport:
-    """Write the whole site under ``folder`` (created; existing files are overwritten)."""
+def build_site(
+    store: Store, config: Config, folder: str | Path, force: bool = False
+) -> BuildReport:
+    """Write the whole site under ``folder``: new, empty or an earlier build (replaced);
+    another non-empty folder raises FolderNotEmpty unless ``force``."""
     root = Path(folder)
+    prepare_folder(root, force)
     root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text("A static copy written by `quorum build-site`.\n", "utf-8")
     site = pages.Site.create(store, config)
     w = _Writer(site, environment(), root)
     count = 0
@@ -125,11 +199,16 @@ def build_site(store: Store, config: Config, folder: str | Path) -> BuildReport:
         )
     feeds = root / "feeds"
     (feeds / "entity").mkdir(parents=True, exist_ok=True)
-    base = config.site_url or "http://localhost/"
+    base, warning = feed_base(config, 1)
     (feeds / "verified.atom").write_bytes(build_feed(site, "verified", base))
     (feeds / "action-items.atom").write_bytes(build_feed(site, "action-items", base))
+    entity_base, _ = feed_base(config, 2)  # feeds/entity/NAME.atom: one folder deeper
     for name in names:
         (feeds / "entity" / (quote(name, safe="") + ".atom")).write_bytes(
-            build_feed(site, "entity", base, name)
+            build_feed(site, "entity", entity_base, name)
         )
-    return BuildReport(count, root)
+    (root / "schema").mkdir(exist_ok=True)
+    (root / "schema" / "story.json").write_text(
+        json.dumps(story_schema(), indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    return BuildReport(count, root, (warning,) if warning else ())
