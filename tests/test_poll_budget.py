@@ -154,13 +154,14 @@ def test_the_run_budget_bounds_slow_feeds_and_slow_pages(tmp_path, http_server):
 
 
 def test_crawl_delay_waits_count_against_the_feed_budget(tmp_path, http_server):
-    # The pages live on "localhost", whose robots.txt asks for 2 s between requests: the
-    # robots.txt request starts at once, the first page 2 s later, the second 4 s later.
+    # The pages live on "localhost", whose robots.txt asks for 3 s between requests: the
+    # robots.txt request starts at once, the first page 3 s later, the second 6 s later;
+    # a 5 s budget leaves the first page 2 s to finish on a busy machine.
     http_server.route(
         "/robots.txt",
         handler=lambda req: Reply(
             200,
-            b"User-agent: *\nCrawl-delay: 2\n"
+            b"User-agent: *\nCrawl-delay: 3\n"
             if req.headers["host"].startswith("localhost")
             else b"",
             {"Content-Type": "text/plain"},
@@ -172,7 +173,7 @@ def test_crawl_delay_waits_count_against_the_feed_budget(tmp_path, http_server):
     feed_body = rss([item(http_server, f"/a/{s}", host="localhost") for s in slugs])
     http_server.route("/feed.xml", feed_body, content_type="application/rss+xml")
     feed, db = http_server.url("/feed.xml"), str(tmp_path / "q.db")
-    _, stored, states, reasons = poll(db, [feed], feed_budget=3.0)
+    _, stored, states, reasons = poll(db, [feed], feed_budget=5.0)
     assert list(stored) == ["p1"] and reasons[("page", "budget")] == 3
     assert [r.path for r in http_server.requests if r.path.startswith("/a/")] == ["/a/p1"]
     assert states[feed] is None
