@@ -34,7 +34,15 @@ def test_evidence_sums_to_the_score():
     )
     assert math.isclose(sum(e.weight for e in score.evidence), score.value, abs_tol=0.051)
     for e in score.evidence:
-        assert e.factor in {"base", "regulatory", "financial", "operational", "breadth", "scale"}
+        assert e.factor in {
+            "base",
+            "regulatory",
+            "financial",
+            "operational",
+            "governance",
+            "breadth",
+            "scale",
+        }
 
 
 def test_each_factor_names_its_rule_and_sentence():
@@ -72,8 +80,13 @@ def test_quantities_argument_is_used_and_hedged_claims_ignored():
     score = score_impact(spans, claims)
     money = [e for e in score.evidence if e.rule.startswith("largest sum")]
     assert len(money) == 1 and "$5 million" in money[0].rule
-    bare = score_impact(sentences("Nothing here."), [Quantity(2e9, "USD", text="$2 billion")])
+    bare = score_impact(
+        sentences("Boeing won a $2 billion order."), [Quantity(2e9, "USD", text="$2 billion")]
+    )
     assert any(e.rule.startswith("largest sum") and e.weight == 2.0 for e in bare.evidence)
+    # a value no sentence holds cannot cite its sentence, so it scores nothing
+    nowhere = score_impact(sentences("Nothing here."), [Quantity(2e9, "USD", text="$2 billion")])
+    assert not any(e.rule.startswith("largest sum") for e in nowhere.evidence)
 
 
 def test_coverage_volume_does_not_raise_impact():
@@ -192,3 +205,104 @@ def test_only_the_lead_counts():
     early = score_impact(story(["The strike killed 40 soldiers."] + background))
     assert ("operational", "casualties") not in factors(late)
     assert ("operational", "casualties") in factors(early)
+
+
+def test_decisions_an_analyst_acts_on_have_factors():
+    """Directives, laws, leadership and organisational changes, military action, casualties:
+    each fires its own rule, cited with its sentence (issue 15: a Space Force directive
+    scored 2, a defense secretary's resignation 5.5)."""
+    cases = {
+        ("regulatory", "policy directive"): "The president signed an executive order directing "
+        "the Space Force to take over launch ranges.",
+        ("regulatory", "legislation"): "The Senate voted to repeal the regulation on Tuesday.",
+        ("governance", "leadership change"): "Defense Secretary Jim Mattis resigned on Thursday.",
+        ("governance", "seizure of power"): "Thailand's army seized power in a coup on Thursday.",
+        ("governance", "organisational change"): "The United States is leaving the U.N. Human "
+        "Rights Council, the ambassador said.",
+        ("operational", "military action"): "The army declared martial law across the country.",
+        ("operational", "casualties"): "Islamic State militants beheaded an American journalist.",
+        ("regulatory", "investigation or hearing"): "The attorney general opened an "
+        "investigation into the data firm.",
+    }
+    for (factor, rule), text in cases.items():
+        score = score_impact(sentences(text))
+        fired = [e for e in score.evidence if e.rule.split(":")[0] == rule]
+        assert fired and fired[0].factor == factor, (rule, text)
+        assert fired[0].span is not None and fired[0].span.text == text
+
+
+def test_a_directive_and_a_resignation_rank_above_a_routine_launch():
+    routine = score_impact(sentences("Rocket Lab launched a small satellite for NASA."))
+    directive = score_impact(
+        sentences("The Pentagon issued a directive reorganizing the Space Force's commands.")
+    )
+    resignation = score_impact(
+        sentences(
+            "Defense Secretary Jim Mattis resigned, saying the president deserves a secretary "
+            "whose views are better aligned with his."
+        )
+    )
+    assert directive.value >= routine.value + 2
+    assert resignation.value > routine.value
+
+
+def test_a_coup_with_casualties_is_an_action_item():
+    score = score_impact(
+        sentences(
+            "Thailand's army seized power in a coup on Thursday and declared martial law.",
+            "Three people were killed in clashes in Bangkok, officials said.",
+            "The United States suspended $3.5 million in military aid to Thailand.",
+        ),
+        entities=["Thai army", "Prayuth Chan-ocha", "Yingluck Shinawatra"],
+    )
+    assert score.value >= 8 and score.label == "action item"
+
+
+def money_rules(score):
+    return [e for e in score.evidence if e.rule.startswith("largest sum")]
+
+
+def test_background_sums_do_not_count():
+    """Money counts only when its sentence reports the story's event, never a budget total
+    named in passing or an old payment recalled."""
+    resigned = "Defense Secretary Jim Mattis resigned on Thursday."
+    resignation = score_impact(
+        story(
+            [resigned, "He oversaw the Pentagon's $750 billion budget."],
+            [resigned, "His letter criticised the president."],
+            [resigned, "Allies were dismayed."],
+        )
+    )
+    assert ("governance", "leadership change") in factors(resignation)
+    assert money_rules(resignation) == []
+    recalled = score_impact(
+        sentences(
+            "Lawmakers criticised the agreement with Iran.",
+            "The U.S. paid $400 million to Iran in 2008.",
+        )
+    )
+    assert money_rules(recalled) == []
+    award = score_impact(sentences("Lockheed Martin won a $3 billion contract on Monday."))
+    assert [e.weight for e in money_rules(award)] == [2.0]
+    assert money_rules(award)[0].span.text.startswith("Lockheed Martin won")
+
+
+def test_a_sum_in_a_sentence_reporting_a_fired_rule_counts():
+    score = score_impact(sentences("The president imposed tariffs on $360 billion of imports."))
+    assert ("regulatory", "policy directive") in factors(score)
+    assert [e.weight for e in money_rules(score)] == [3.0]
+
+
+def test_claims_outside_the_lead_are_background():
+    text = " ".join(
+        ["The Space Force opened a new office in Colorado."]
+        + [f"Filler sentence number {i}." for i in range(8)]
+        + ["Boeing won a $3 billion contract in a separate deal."]
+    )
+    art = Article(url="u", title="", outlet="o", id="a1", text=text)
+    claims = extract_claims(art)
+    assert any(c.quantity is not None and c.quantity.unit == "USD" for c in claims)
+    from quorum.text import sentence_spans
+
+    spans = [(Span("a1", a, b, text[a:b]), text[a:b]) for a, b in sentence_spans(text)]
+    assert money_rules(score_impact(spans, claims)) == []

@@ -10,6 +10,7 @@ from quorum.cli import (
     eval_clustering,  # noqa: F401
     eval_dates,  # noqa: F401
     eval_enrich,  # noqa: F401
+    eval_impact,  # noqa: F401
     eval_stories,  # noqa: F401
     eval_summarization,  # noqa: F401
     extract_cmd,  # noqa: F401

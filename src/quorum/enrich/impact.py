@@ -33,6 +33,9 @@ class Rule:
     name: str
     points: float
     pattern: re.Pattern
+    # Lower-case first words of the terms: a sentence holding none of them cannot match, and
+    # a substring test is far cheaper than the pattern (this keeps scoring as fast as before).
+    anchors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Rubric:
     rules: tuple[Rule, ...]
     caps: Mapping[str, float]
     money_breakpoints: tuple[tuple[float, float], ...]
+    money_event: re.Pattern
+    money_background: re.Pattern
     usd_rates: Mapping[str, float]
     country_breakpoints: tuple[tuple[float, float], ...]
     actor_breakpoints: tuple[tuple[float, float], ...]
@@ -82,12 +87,16 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 def _parse_rubric(raw: dict[str, Any]) -> Rubric:
     comps = raw["components"]
     rules = []
-    for component in ("regulatory", "financial", "operational"):
-        for rule in comps[component]["rules"]:
+    # Every component with term rules, in file order (breadth has scales, not rules).
+    for component, comp in comps.items():
+        for rule in comp.get("rules", ()):
+            terms = rule["terms"]
+            anchors = tuple({t.rstrip("*").split()[0].lower() for t in terms if t.strip("*")})
             rules.append(
-                Rule(component, rule["name"], float(rule["points"]), _term_re(rule["terms"]))
+                Rule(component, rule["name"], float(rule["points"]), _term_re(terms), anchors)
             )
     breadth = comps["breadth"]
+    financial = comps["financial"]
     return Rubric(
         base=float(raw["base"]),
         max_score=float(raw["max_score"]),
@@ -100,10 +109,10 @@ def _parse_rubric(raw: dict[str, Any]) -> Rubric:
         negation_window=int(raw["negation_window"]),
         rules=tuple(rules),
         caps={name: float(c["cap"]) for name, c in comps.items()},
-        money_breakpoints=tuple(
-            (float(a), float(b)) for a, b in comps["financial"]["money_breakpoints"]
-        ),
-        usd_rates=dict(comps["financial"]["usd_rates"]),
+        money_breakpoints=tuple((float(a), float(b)) for a, b in financial["money_breakpoints"]),
+        money_event=_term_re(financial["money_event_terms"]),
+        money_background=_term_re(financial["money_background_cues"]),
+        usd_rates=dict(financial["usd_rates"]),
         country_breakpoints=tuple((float(a), float(b)) for a, b in breadth["country_breakpoints"]),
         actor_breakpoints=tuple((float(a), float(b)) for a, b in breadth["actor_breakpoints"]),
         # Case-sensitive: "US" is a country, "us" is a pronoun.
@@ -136,31 +145,58 @@ def _largest_money(
     sentences: Sequence[tuple[Span, str]],
     quantities: Sequence[Claim | Quantity] | None,
     rubric: Rubric,
+    fired: Sequence[Rule] = (),
 ) -> _Money | None:
-    found: list[_Money] = []
+    """The largest sum that belongs to the story's event, from the ``sentences`` (the lead).
+
+    A sum counts only in a sentence that reports the event (a term of a ``fired`` rule or a
+    money-event term) and carries no background cue; a value whose sentence cannot be found
+    counts nowhere, since every point must cite its sentence.
+    """
+    found: list[tuple[Quantity, Span, str]] = []
     if quantities is None:
         for span, text in sentences:
-            for q in find_quantities(text):
-                found.append(_Money(0.0, q.quantity, span))
+            found.extend((q.quantity, span, text) for q in find_quantities(text))
     else:
+        by_article: dict = {}
+        for span, text in sentences:
+            by_article.setdefault(span.article_id, []).append((span, text))
         for item in quantities:
             if isinstance(item, Claim):
-                if item.quantity is not None and not item.hedged:
-                    found.append(_Money(0.0, item.quantity, item.span))
+                if item.quantity is None or item.hedged:
+                    continue
+                # the lead sentence holding the claim; a claim outside the lead is background
+                lead = by_article.get(item.span.article_id, ())
+                place = next(((s, t) for s, t in lead if _within(item.span, s)), None)
+                if place is not None:
+                    found.append((item.quantity, place[0], place[1]))
             else:
-                span = next((s for s, t in sentences if item.text and item.text in t), None)
-                found.append(_Money(0.0, item, span))
+                place = next(((s, t) for s, t in sentences if item.text and item.text in t), None)
+                if place is not None:
+                    found.append((item, place[0], place[1]))
     best = None
-    for money in found:
-        q = money.quantity
+    for q, span, text in found:
         if unit_kind(q.unit) != "money" or q.unit not in rubric.usd_rates:
+            continue
+        if not _reports_event(text, rubric, fired) or rubric.money_background.search(text):
             continue
         # A range or "up to" counts at its lower end: the sum surely committed.
         amount = q.low if q.low is not None else q.value
         usd = amount * rubric.usd_rates[q.unit]
         if best is None or usd > best.usd:
-            best = _Money(usd, q, money.span)
+            best = _Money(usd, q, span)
     return best
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _reports_event(text: str, rubric: Rubric, fired: Sequence[Rule]) -> bool:
+    """Does the sentence report the story's event: a money-event word or a fired rule's term?"""
+    if rubric.money_event.search(text):
+        return True
+    return any(rule.pattern.search(text) for rule in fired)
 
 
 def _countries(sentences: Sequence[tuple[Span, str]], rubric: Rubric, needed: int) -> dict:
@@ -200,6 +236,9 @@ def _rule_hits(rule: Rule, sentences: Sequence[tuple[Span, str]], rubric: Rubric
     """The first un-negated match of ``rule`` in each sentence, with the sentence's hedge."""
     hits = []
     for span, text in sentences:
+        low = text.lower()
+        if rule.anchors and not any(a in low for a in rule.anchors):
+            continue
         match = next(
             (m for m in rule.pattern.finditer(text) if not _negated(text, m.start(), rubric)),
             None,
@@ -223,15 +262,17 @@ def score_impact(
     """
     rubric = rubric or load_rubric()
     evidence: list[Evidence] = []
-    totals = {"regulatory": 0.0, "financial": 0.0, "operational": 0.0, "breadth": 0.0}
+    totals = {rule.component: 0.0 for rule in rubric.rules} | {"breadth": 0.0}
     lead = _leads(story_sentences, rubric.lead_sentences)
     articles = len({span.article_id for span, _ in story_sentences})
     needed = max(1, math.ceil(rubric.min_article_share * articles - 1e-9))
     # 1. Keyword rules: each fires once per story, when enough articles' leads name it.
+    story_rules: list[Rule] = []
     for rule in rubric.rules:
         fired = _rule_hits(rule, lead, rubric)
         if len({hit.span.article_id for hit in fired}) < needed:
             continue
+        story_rules.append(rule)
         first = next((h for h in fired if not h.hedge), fired[0])
         points = rule.points * (rubric.hedged_factor if first.hedge else 1.0)
         why = f"{rule.name}: '{first.term}'" + (
@@ -241,8 +282,8 @@ def score_impact(
             why += f" in {len({h.span.article_id for h in fired})}/{articles} articles"
         evidence.append(Evidence(rule.component, points, why, first.span))
         totals[rule.component] += points
-    # 2. Money on a log scale: the largest figure only.
-    money = _largest_money(lead, quantities, rubric)
+    # 2. Money on a log scale: the largest figure of the story's own event only.
+    money = _largest_money(lead, quantities, rubric, story_rules)
     if money is not None:
         points = _step(money.usd, rubric.money_breakpoints)
         if points:
