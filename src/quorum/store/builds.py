@@ -179,14 +179,15 @@ def stories_of_articles(store: Store, article_ids: Iterable[int]) -> dict[int, s
     t = StoryArticleRow
     with Session(store.engine) as s:
         for chunk in _chunks(sorted(set(article_ids))):
-            got.update(s.execute(select(t.article_id, t.story_id).where(t.article_id.in_(chunk))))
-    return dict(got)
+            q = select(t.article_id, t.story_id).where(t.article_id.in_(chunk))
+            got.update(s.execute(q).all())
+    return got
 
 
 def status_counts(store: Store) -> dict[str, int]:
     with Session(store.engine) as s:
         q = select(StoryRow.status, func.count()).group_by(StoryRow.status)
-        return dict(s.execute(q).all())
+        return {k: v for k, v in s.execute(q).all()}
 
 
 @dataclass(frozen=True)
