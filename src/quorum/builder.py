@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from quorum.assemble import cluster_params
 from quorum.assemble.replay import CHECKPOINT_VERSION, Replay
 from quorum.assemble.syndication import build_story
@@ -240,30 +242,33 @@ def _enrich(
         knowledge = knowledge_hash()
     rows: list[dict] = []
     reused = skipped = 0
-    for start in range(0, len(targets), _ENRICH_CHUNK):
-        chunk = targets[start : start + _ENRICH_CHUNK]
-        with stage("load"):
-            by_id = builds.load_articles(store, [a for s in chunk for a in members[s]])
-        for sid in chunk:
-            with stage("compose"):
-                story = build_story(
-                    pid[sid],
-                    [(str(i), by_id[i]) for i in members[sid]],
-                    registry.owner_of,
-                    containment=config.near_duplicate_containment,
-                    domain_named=registry.domain_named,
-                )
-            with stage("enrich"):
-                row, was_reused = _story_row(
-                    story, by_id, previous.get(story.id), enrichers, desk, knowledge, run_id
-                )
-            if row is None:
-                skipped += 1
-            else:
-                rows.append(row)
-                reused += was_reused
-            if progress:
-                progress(1)
+    # One thread for BLAS and OpenMP: a story's matrices are tiny, and sklearn's k-means of
+    # the analysis section ran ~7x slower on 2 threads than on one (same labels).
+    with threadpool_limits(1):
+        for start in range(0, len(targets), _ENRICH_CHUNK):
+            chunk = targets[start : start + _ENRICH_CHUNK]
+            with stage("load"):
+                by_id = builds.load_articles(store, [a for s in chunk for a in members[s]])
+            for sid in chunk:
+                with stage("compose"):
+                    story = build_story(
+                        pid[sid],
+                        [(str(i), by_id[i]) for i in members[sid]],
+                        registry.owner_of,
+                        containment=config.near_duplicate_containment,
+                        domain_named=registry.domain_named,
+                    )
+                with stage("enrich"):
+                    row, was_reused = _story_row(
+                        story, by_id, previous.get(story.id), enrichers, desk, knowledge, run_id
+                    )
+                if row is None:
+                    skipped += 1
+                else:
+                    rows.append(row)
+                    reused += was_reused
+                if progress:
+                    progress(1)
     return rows, reused, skipped
 
 
