@@ -104,6 +104,7 @@ def store(db: str, items: list) -> None:
 def phase(db: str, data: str, n: int, which: str) -> dict:
     from quorum.desk import Desk
     from quorum.pipeline import build_stories
+    from quorum.store.builds import build_state
 
     items, cycled = articles(data, n)
     part = items[: n - NEW] if which == "full" else items[n - NEW :]
@@ -112,7 +113,9 @@ def phase(db: str, data: str, n: int, which: str) -> dict:
         start = time.perf_counter()
         summary = build_stories(desk)
         seconds = time.perf_counter() - start
+        state = build_state(desk.store)
     return {
+        "checkpoint_mb": round(len(state.checkpoint or b"") / 1e6, 1),
         "articles": len(part),
         "seconds": round(seconds, 2),
         "full": summary.full,
@@ -145,7 +148,8 @@ def run_size(n: int, data: str) -> None:
     )
     print(
         f"  +{NEW} new articles: {poll['seconds']} s, {poll['touched']} stories touched; "
-        f"stages {poll['stages']}; peak {poll['peak_mb']} MB"
+        f"stages {poll['stages']}; peak {poll['peak_mb']} MB; checkpoint "
+        f"{poll.get('checkpoint_mb')} MB"
     )
     sys.stdout.flush()
 
