@@ -346,16 +346,16 @@ def test_a_story_that_cannot_be_enriched_is_logged_and_the_rest_are_built(
     """A failure nobody foresaw (here: an enricher that raises on one story) leaves that
     story out, logs it with kind ``build`` and reason ``enrich_error``; ``quorum status``
     prints it."""
-    import quorum.pipeline as pipeline
+    import quorum.builder as builder
 
-    real = pipeline.run_enrichers
+    real = builder.run_enrichers
 
     def failing_on_nato(enrichers, ctx):
         if any("NATO" in s.article.text for s in ctx.articles):
             raise ValueError("enricher bug on this story")
         return real(enrichers, ctx)
 
-    monkeypatch.setattr(pipeline, "run_enrichers", failing_on_nato)
+    monkeypatch.setattr(builder, "run_enrichers", failing_on_nato)
     with Desk.open(db_url, None) as desk:
         for a in _good_articles():
             desk.store.add_articles([NewArticle(a, beat=desk.beat.score(a.title, a.text))])

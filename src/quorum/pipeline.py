@@ -12,15 +12,19 @@ The steps, mirrored by ``# n.`` comments in ``build_stories``:
 3. run the enrichers (entities, claims, sentiment, impact, confidence, gate, page text) —
    a story whose articles did not change since the last build keeps its stored results;
 4. link each story to related earlier stories (the timeline);
-5. replace the stored stories in one transaction, log articles that changed story,
-   refresh the search and entity index, and POST new action items to the webhooks.
+5. store the stories, log articles that changed story, refresh the search and entity
+   index, and POST new action items to the webhooks.
+
+``build_stories`` runs them incrementally (``quorum.builder``): a build files only the
+articles stored since the last one into the kept clusterer and redoes steps 2-5 for the
+stories they changed; ``assemble`` is the same replay over a given list of articles.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -28,14 +32,11 @@ from pathlib import Path
 from quorum.assemble import cluster_params
 from quorum.assemble.cluster import StoryClusterer, story_id_for
 from quorum.assemble.syndication import build_story
-from quorum.compose.timeline import StorySketch, related_stories
 from quorum.desk import Desk
 from quorum.enrich.align import SourcedArticle
-from quorum.enrich.enrichers import Models, default_enrichers
-from quorum.enrich.pipeline import StoryContext, check_order, run_enrichers
+from quorum.enrich.pipeline import StoryContext
 from quorum.records import Article, Story
 from quorum.settings import Config
-from quorum.storydata import story_data
 
 # Bump when the stored data changes shape, so cached enrichment is recomputed.
 DATA_VERSION = "1"
@@ -52,6 +53,10 @@ class BuildSummary:
     moved: int
     reused: int
     skipped: int = 0  # stories left out because enrichment failed (see the fetch log)
+    new_articles: int = 0  # articles this build filed for the first time
+    touched: int = 0  # stories this build wrote
+    full: bool = True  # every article replayed (no checkpoint, settings changed, --full)
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage
 
     def __str__(self) -> str:
         text = (
@@ -62,6 +67,15 @@ class BuildSummary:
         if self.skipped:
             text += f"; {self.skipped} left out on errors (see `quorum status`)"
         return text
+
+    def stages(self) -> str:
+        """One line for a build log: what it took in and what each stage cost."""
+        kind = "full" if self.full else "incremental"
+        spent = ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
+        return (
+            f"{kind} build: {self.new_articles} new article(s), {self.touched} "
+            f"story(ies) touched; {spent or 'nothing to do'}"
+        )
 
 
 # data that no enricher reads: the demo corpus, eval labels, hand judgements and floors
@@ -229,119 +243,15 @@ def assemble_stored(
     return stories, articles
 
 
-def build_stories(desk: Desk, progress: Progress | None = None) -> BuildSummary:
-    """Rebuild every story from the stored in-beat articles and store the result."""
-    store, registry, config = desk.store, desk.registry, desk.config
-    # A story that cannot be enriched is left out and logged under this run id (kind
-    # ``build``, reason ``enrich_error``), so ``quorum status`` shows it; the rest is built.
-    run_id = "build-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S-%f")
-    articles = list(store.articles(in_beat=True))
-    by_id = {a.id: a for a in articles}
-    # 1-2. assemble
-    stories, why_moved = assemble(articles, registry.owner_of, config, registry.domain_named)
-    # 3. enrich (reusing unchanged stories)
-    models = Models.load(config)
-    # media outlets' names (not government ones: NASA publishes and is also news)
-    media = frozenset(o.name for o in registry if o.kind != "government")
-    enrichers = default_enrichers(models, config, media)
-    check_order(enrichers)
-    previous = {row.id: row for row in store.stories()}
-    knowledge = knowledge_hash()
-    old_story_of = store.story_of_articles()
-    rows, reused, skipped = [], 0, 0
-    for story in stories:
-        ids = [int(i) for i in story.article_ids]
-        fp = _fingerprint(ids, config, knowledge)
-        old = previous.get(story.id)
-        if old is not None and old.data.get("fingerprint") == fp:
-            data, reused = dict(old.data), reused + 1
-            status, impact, sentiment = old.status, old.impact, old.sentiment
-        else:
-            try:
-                ctx = _context(story, by_id)
-                run_enrichers(enrichers, ctx)
-                meta = [_article_meta(by_id[i], ctx, registry) for i in ids]
-                outlets = {o.key: o.outlets for o in story.origins}
-                data = story_data(ctx, meta, outlets)
-            except Exception as exc:  # one story's data must never stop the whole build
-                _log_skip(store, run_id, story, exc)
-                skipped += 1
-                if progress:
-                    progress(1)
-                continue
-            data["fingerprint"] = fp
-            status = ctx["gate"].status
-            impact = ctx["impact"].value
-            sentiment = ctx["sentiment"].value
-        title = (data.get("headline") or {}).get("text") or story.title
-        rows.append(
-            {
-                "id": story.id,
-                "title": title,
-                "article_ids": ids,
-                "first_seen": story.first_seen,
-                "last_seen": story.last_seen,
-                "independent_sources": story.independent_sources,
-                "status": status,
-                "impact": impact,
-                "sentiment": sentiment,
-                "data": data,
-            }
-        )
-        if progress:
-            progress(1)
-    # 4. timeline: related earlier stories, from entity names and headline terms
-    sketches = [
-        StorySketch(
-            r["id"],
-            r["title"],
-            r["first_seen"],
-            tuple(e["name"] for e in r["data"].get("entities", [])[:15]),
-        )
-        for r in rows
-    ]
-    for row, sketch in zip(rows, sketches, strict=True):
-        row["data"]["timeline"] = [
-            {
-                "story_id": e.story_id,
-                "title": e.title,
-                "date": e.date.isoformat() if e.date else None,
-                "shared": list(e.shared_terms),
-            }
-            for e in related_stories(sketch, sketches)
-        ]
-    # 5. store, log moves, reindex
-    moves = []
-    for row in rows:
-        for aid in row["article_ids"]:
-            before = old_story_of.get(aid)
-            if before is not None and before != row["id"]:
-                moves.append(
-                    {
-                        "article_id": aid,
-                        "from_story": before,
-                        "to_story": row["id"],
-                        "why": why_moved.get(aid, "re-clustered on rebuild"),
-                    }
-                )
-    store.replace_stories(rows, moves)
-    _reindex(store)
-    if config.webhook_urls:
-        from quorum.web.webhooks import notify_action_items
+def build_stories(
+    desk: Desk, progress: Progress | None = None, *, full: bool = False, wait: float = 0.0
+) -> BuildSummary:
+    """Bring the stored stories up to date: only the articles stored since the last build
+    are clustered, and only the stories they change are rebuilt (``quorum.builder``);
+    ``full`` replays every article in the order the builds took them."""
+    from quorum.builder import build
 
-        notify_action_items(desk, rows)
-    counts = {
-        s: sum(1 for r in rows if r["status"] == s) for s in ("verified", "single_source", "held")
-    }
-    return BuildSummary(
-        len(rows),
-        counts["verified"],
-        counts["single_source"],
-        counts["held"],
-        len(moves),
-        reused,
-        skipped,
-    )
+    return build(desk, progress, full=full, wait=wait)
 
 
 def _log_skip(store, run_id: str, story: Story, exc: Exception) -> None:
@@ -371,11 +281,3 @@ def _article_meta(article: Article, ctx: StoryContext, registry) -> dict:
         "is_copy": article.id in ctx.copies,
         "via": article.via,
     }
-
-
-def _reindex(store) -> None:
-    try:
-        from quorum.store.index import reindex
-    except ImportError:  # the web index is optional for a build
-        return
-    reindex(store)

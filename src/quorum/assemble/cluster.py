@@ -578,6 +578,25 @@ class StoryClusterer:
                 for k in story.members:
                     self._story_of.pop(k, None)
 
+    # --- checkpoint (incremental builds keep the clusterer between runs) -------------------
+
+    def members(self, story_id: str) -> list[str]:
+        """Article keys of one story (active or expired), in arrival order; [] if unknown."""
+        story = self._active.get(story_id)
+        if story is not None:
+            return list(story.members)
+        return list(self._expired.get(story_id, ()))
+
+    def __getstate__(self) -> dict:
+        # The dense scratch is 16 MB of zeros between calls: rebuilt, not stored.
+        state = self.__dict__.copy()
+        del state["_scratch"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._scratch = DenseScratch(self.params.vectors.hash_bits, planes=2)
+
 
 def _survives(a: _Story, b: _Story) -> bool:
     """Whether ``a`` keeps its id when merged with ``b``: the larger, then the older, wins."""

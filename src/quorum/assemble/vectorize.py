@@ -129,6 +129,21 @@ class Vectorizer:
     def documents(self) -> int:
         return self._documents
 
+    def __getstate__(self) -> dict:
+        # Kept between builds without the token memo (a cache) and the background table
+        # (read from the package): both are rebuilt, so a checkpoint stays small.
+        state = self.__dict__.copy()
+        state["_tokens"] = {}
+        state["_background"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        p = self.params
+        self._background = (
+            background_df(p.hash_bits) * p.background_docs if p.background_docs else None
+        )
+
     def _info(self, form: str) -> _Info:
         """A word form's slot and whether it may be a name; None for a stop word."""
         lower = form.lower()

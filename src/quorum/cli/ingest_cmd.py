@@ -188,21 +188,24 @@ def run(
             raise fail("no feeds configured: set `feeds` in quorum.toml or pass --feed")
         desk.store.check_integrity()
         while True:
+            started = time.monotonic()
             report = poll_once(desk, feeds)
+            fetched = time.monotonic() - started
             print_report(report, desk)
             check_writes(desk)
-            after_ingest(desk)
+            typer.echo(f"fetch: {report.stored} article(s) stored in {fetched:.2f}s")
+            # in a loop a build still running elsewhere is waited for, not an error
+            after_ingest(desk, wait=interval or 0.0)
             if interval is None:
                 return
-            time.sleep(interval)
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
-def after_ingest(desk: Desk) -> None:
-    """Bring the stories up to date with the stored articles (assembly and enrichment)."""
-    from quorum.pipeline import build_stories
+def after_ingest(desk: Desk, wait: float = 0.0) -> None:
+    """Bring the stories up to date with the articles stored since the last build."""
+    from quorum.cli.history import run_build
 
-    with progress_bar("building stories") as advance:
-        typer.echo(build_stories(desk, advance))
+    run_build(desk, wait=wait)
 
 
 @app.command()

@@ -11,18 +11,27 @@ from rich.markup import escape
 from rich.table import Table
 
 from quorum.cli.app import CONFIG_OPTION, DB_OPTION, app, fail, print_json
-from quorum.cli.ingest_cmd import open_desk, progress_bar
+from quorum.cli.ingest_cmd import open_desk
 from quorum.story_contract import story_summary
 
 
 @app.command()
-def build(db: str = DB_OPTION, config: Path = CONFIG_OPTION) -> None:
-    """Rebuild stories from the stored articles (run after ingest by `run` and `demo`)."""
-    from quorum.pipeline import build_stories
+def build(
+    full: bool = typer.Option(
+        False, "--full", help="Replay every stored article instead of only the new ones."
+    ),
+    wait: float = typer.Option(
+        0.0, "--wait", min=0.0, help="Seconds to wait for another running build (default: none)."
+    ),
+    db: str = DB_OPTION,
+    config: Path = CONFIG_OPTION,
+) -> None:
+    """Bring stories up to date with the stored articles (run after ingest by `run` and
+    `demo`): only articles stored since the last build are added, unless --full."""
+    from quorum.cli.history import run_build
 
     with open_desk(db, config, create=False) as desk:
-        with progress_bar("building stories") as advance:
-            typer.echo(build_stories(desk, advance))
+        run_build(desk, full=full, wait=wait)
 
 
 @app.command()
@@ -147,6 +156,9 @@ def print_table(rows: list[dict]) -> None:
 def story(
     story_id: str = typer.Argument(..., help="A story id from `quorum stories`."),
     as_json: bool = typer.Option(False, "--json", help="Print the whole story as JSON."),
+    history: bool = typer.Option(
+        False, "--history", help="Print what each build changed in the story, with dates."
+    ),
     db: str = DB_OPTION,
     config: Path = CONFIG_OPTION,
 ) -> None:
@@ -154,6 +166,10 @@ def story(
     from quorum.web import pages
 
     with open_desk(db, config, create=False) as desk:
+        if history:
+            from quorum.cli.history import print_history
+
+            return print_history(desk, story_id, as_json)
         try:  # the same document as /story/ID.json, held stories included
             doc = pages.story_page(pages.Site.create(desk.store, desk.config), story_id, False)
         except pages.NotFound:

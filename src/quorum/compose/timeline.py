@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,10 +49,18 @@ class TimelineRules:
     min_overlap: float = 0.15
     half_life_days: float = 30.0
     recency_share: float = 0.3
+    # A term index lists, per shared term, at most this many earlier stories (the most
+    # recent): a term in more stories than that ("Pentagon") weighs little, and the cap
+    # keeps the work per story bounded on a year of archive. Exact below it.
+    max_postings: int = 200
 
 
-def _fold(term: str) -> str:
+def fold(term: str) -> str:
+    """A term as the timeline compares it (case and spacing folded)."""
     return " ".join(term.casefold().split())
+
+
+_fold = fold
 
 
 def _comparable(a: datetime, b: datetime) -> tuple[datetime, datetime]:
@@ -67,24 +75,32 @@ def related_stories(
     archive: Sequence[StorySketch],
     k: int = 6,
     rules: TimelineRules | None = None,
+    frequency: Mapping[str, int] | None = None,
+    total: int | None = None,
 ) -> list[TimelineEntry]:
     """Up to ``k`` earlier stories related to ``target``, oldest first.
 
     Only dated stories first seen before the target count; an undated target is compared
     with every dated story. The target itself (same id) is never listed.
+
+    ``archive`` may be just the stories sharing a term with the target (from a term index,
+    each with only its shared terms) when ``frequency`` (folded term -> stories holding it)
+    and ``total`` (stories in the archive, plus one) are given for the whole archive: the
+    result is the same as over the whole archive.
     """
     rules = rules or TimelineRules()
     target_terms = {_fold(t): t for t in target.terms if t and t.strip()}
     if not target_terms or k < 1:
         return []
-    frequency: Counter[str] = Counter()
-    for story in archive:
-        frequency.update({_fold(t) for t in story.terms if t and t.strip()})
-    total = len(archive) + 1
+    if frequency is None or total is None:
+        counted: Counter[str] = Counter()
+        for story in archive:
+            counted.update({_fold(t) for t in story.terms if t and t.strip()})
+        frequency, total = counted, len(archive) + 1
 
     def weight(term: str) -> float:
         # Smoothed IDF: every term weighs at least 1, rarer ones more.
-        return math.log((total + 1) / (frequency[term] + 1)) + 1.0
+        return math.log((total + 1) / (frequency.get(term, 0) + 1)) + 1.0
 
     target_weight = sum(weight(t) for t in target_terms)
     scored: list[tuple[float, TimelineEntry]] = []

@@ -5,7 +5,8 @@ read that column to list stories: at 100k stories it is hundreds of MB. ``reinde
 what listings, filters, entity/outlet pages, trends and search need into indexed tables
 (created by migration 0002) and the read functions below query only those, with LIMITs.
 
-The pipeline calls ``reindex(store)`` right after ``store.replace_stories(...)``.
+A build indexes the stories it wrote in the same transaction (``index_stories`` after
+``unindex_stories``); ``reindex(store)`` rebuilds the whole index.
 """
 
 from __future__ import annotations
@@ -158,29 +159,49 @@ def reindex(store: Store, glossary: Any = None, batch: int = 2000) -> int:
             conn.execute(delete(table))
         conn.execute(text("DELETE FROM story_search"))
         for rows in _story_batches(store, batch):
-            got = IndexRows([], [], [], [])
-            for row in rows:
-                try:
-                    _index_story(row, glossary, threshold, got)
-                except (TypeError, ValueError, KeyError, AttributeError) as exc:
-                    log.warning("story %s skipped by the index: %s", row.id, exc)
-            for table, values in (
-                (story_cards, got.cards),
-                (story_entities, got.entities),
-                (story_outlets, got.outlets),
-            ):
-                if values:
-                    conn.execute(insert(table), values)
-            if got.search:
-                conn.execute(
-                    text(
-                        "INSERT INTO story_search (story_id, headline, body) "
-                        "VALUES (:story_id, :headline, :body)"
-                    ),
-                    got.search,
-                )
-            count += len(got.cards)
+            count += index_stories(conn, rows, glossary, threshold)
     return count
+
+
+def index_stories(conn: Any, rows: Iterable[StoryRow], glossary: Any, threshold: float) -> int:
+    """Add the index rows of ``rows`` inside the caller's transaction (their old rows must
+    be gone: ``unindex_stories``); returns the number indexed."""
+    got = IndexRows([], [], [], [])
+    for row in rows:
+        try:
+            _index_story(row, glossary, threshold, got)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            log.warning("story %s skipped by the index: %s", row.id, exc)
+    for table, values in (
+        (story_cards, got.cards),
+        (story_entities, got.entities),
+        (story_outlets, got.outlets),
+    ):
+        if values:
+            conn.execute(insert(table), values)
+    if got.search:
+        conn.execute(
+            text(
+                "INSERT INTO story_search (story_id, headline, body) "
+                "VALUES (:story_id, :headline, :body)"
+            ),
+            got.search,
+        )
+    return len(got.cards)
+
+
+def unindex_stories(conn: Any, story_ids: list[str], chunk: int = 500) -> None:
+    """Remove the index rows of some stories inside the caller's transaction (an
+    incremental build reindexes only the stories it changed)."""
+    for i in range(0, len(story_ids), chunk):
+        ids = story_ids[i : i + chunk]
+        for table in (story_cards, story_entities, story_outlets):
+            conn.execute(delete(table).where(table.c.story_id.in_(ids)))
+        marks = ", ".join(f":s{n}" for n in range(len(ids)))
+        conn.execute(
+            text(f"DELETE FROM story_search WHERE story_id IN ({marks})"),
+            {f"s{n}": sid for n, sid in enumerate(ids)},
+        )
 
 
 def needs_reindex(store: Store) -> bool:

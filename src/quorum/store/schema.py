@@ -75,9 +75,13 @@ class ArticleRow(Base):
     beat_score: Mapped[float | None] = mapped_column(Float)
     beat_evidence: Mapped[list | None] = mapped_column(JSON)
     enrichment: Mapped[dict | None] = mapped_column(JSON)  # per-article enricher results
+    # The build that first filed the article into a story (NULL: not built yet). A full
+    # rebuild replays the batches in this order, so it makes the incremental path's stories.
+    build_seq: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_articles_published", "published"),
+        Index("ix_articles_build_seq", "build_seq"),
         # The same text from the same outlet is one article (re-posted under a new URL);
         # the same text from another outlet is a syndicated copy, kept and grouped later.
         UniqueConstraint("outlet_id", "content_hash", name="uq_articles_outlet_text"),
@@ -137,3 +141,44 @@ class StoryMoveRow(Base):
     from_story: Mapped[str] = mapped_column(String(40))
     to_story: Mapped[str] = mapped_column(String(40))
     why: Mapped[str] = mapped_column(Text, default="")
+
+
+class BuildStateRow(Base):
+    """The last build: its number, and the clusterer's state it left (one row, id 1).
+
+    Written in the same transaction as the stories it produced, so the two always agree.
+    """
+
+    __tablename__ = "build_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # hash of what the checkpoint and the stories depend on (parameters, domain data)
+    key: Mapped[str] = mapped_column(String(40))
+    checkpoint: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoryRevisionRow(Base):
+    """What one build changed in one story (new articles and sources, facts, status...)."""
+
+    __tablename__ = "story_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[str] = mapped_column(String(40), index=True)
+    build_seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StoryTermRow(Base):
+    """A story's timeline terms (its main entity names, folded): the index the timeline
+    looks related stories up in, instead of comparing every story with every other."""
+
+    __tablename__ = "story_terms"
+
+    story_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    term: Mapped[str] = mapped_column(String(255), primary_key=True)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_story_terms_term", "term", "first_seen"),)
