@@ -191,3 +191,38 @@ def test_day_ranges():
     for vague in ("PAST_REF", "XXXX-WXX-1", "P3W", "XXXX-XX-XX", "9999-W60"):
         assert day_range(vague) is None
     assert resolved_days(only("The burn lasted two weeks.")) is None
+
+
+# --- the windowed scan -----------------------------------------------------------------------
+
+SCAN_TEXT = " ".join(
+    [
+        "On Jan. 5, 1998, and 12 March 1997 and 1998-02-03 the mid-1980s and '90s ended.",
+        "Saturday, April 25 was the deadline; in August 1996, late May and last April too.",
+        "The 20th century, next Tuesday morning, at 10:35 a.m. EST Friday, noon yesterday,",
+        "tonight, this afternoon, the past week, the weekend, fiscal year ended, year-end,",
+        "the 1988 period, the year-earlier quarter, the eighties, nineteen ninety-eight,",
+        "the coming months, the near term, future earnings, last fall, Christmas Eve 1997,",
+        "three years ago, a year earlier, third-quarter, the quarter, the second half of 1997,",
+        "about two and a half weeks, several months, for years, every Monday, quarterly,",
+        "halftime, Quarterly, Yesterday's, ſummer, \u212aelvin, now, recently, the past.",
+        "1" * 300 + " Monday " + "year " * 80 + "Jan" * 50 + " 2000s",
+    ]
+)
+
+
+def test_windowed_scan_finds_exactly_what_the_full_scan_finds():
+    from quorum.enrich.timex import _matches, _scan_all
+
+    for text in (SCAN_TEXT, SCAN_TEXT.upper(), SCAN_TEXT.replace(" ", "\n  ")):
+        assert sorted(c[:3] for c in _matches(text)) == _scan_all(text)
+
+
+def test_every_pattern_is_bounded_so_windows_hold_every_match():
+    from re import _parser
+
+    from quorum.enrich.timex_rules import REACH, rules
+
+    for rule in rules():
+        longest = _parser.parse(rule.pattern.pattern, rule.pattern.flags).getwidth()[1]
+        assert longest <= REACH and rule.width == longest, rule.pattern.pattern[:60]

@@ -197,8 +197,38 @@ class Ctx:
 Handler = Callable[[re.Match, Ctx], tuple[str, str] | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A pattern, its resolver, and the words one of which every match contains (lower case;
+    ``#4`` is a four-digit number): the scan only runs the pattern near those words.
+    ``lowered`` is the pattern in lower case without IGNORECASE, for the lower-cased text
+    (case-insensitive matching costs twice as much)."""
+
+    pattern: re.Pattern
+    lowered: re.Pattern
+    handler: Handler
+    keys: frozenset[str]
+    width: int  # the longest match: a window this wide each side of a key word holds them all
+
+
+# No match is longer than REACH (every repetition is bounded; a test checks each pattern),
+# and no lookahead reads further than LOOKAHEAD past a match.
+REACH = 120
+LOOKAHEAD = 40
+
+
+def _width(pattern: re.Pattern) -> int:
+    """The longest match of a pattern, from the regex parser (REACH if it cannot say)."""
+    try:
+        from re import _parser  # private, but the exact answer; present since Python 3.11
+
+        return min(REACH, _parser.parse(pattern.pattern, pattern.flags).getwidth()[1])
+    except (ImportError, AttributeError):
+        return REACH
+
+
 @cache
-def rules() -> list[tuple[re.Pattern, Handler]]:
+def rules() -> list[Rule]:
     w = _words()
     month = rf"(?P<month>{_alt(w.months)})\.?"
     wday = rf"(?P<wday>{_alt(w.weekdays)})\.?"
@@ -273,7 +303,7 @@ def rules() -> list[tuple[re.Pattern, Handler]]:
             _spoken_year,
         ),
         (
-            rf"(?:(?:in{S})?(?:the{S})?coming{S}(?:days|weeks|months|years|quarters)|the{S}near{S}(?:future|term)|the{S}short{S}term|future(?={S}(?:\w+s|growth|demand|earnings|business)\b))\b",
+            rf"(?:(?:in{S})?(?:the{S})?coming{S}(?:days|weeks|months|years|quarters)|the{S}near{S}(?:future|term)|the{S}short{S}term|future(?={S}(?:\w{{1,30}}s|growth|demand|earnings|business)\b))\b",
             _coming,
         ),
         (
@@ -313,7 +343,65 @@ def rules() -> list[tuple[re.Pattern, Handler]]:
         ),
         (rf"(?:{_alt(w.references)})\b", _reference),
     ]
-    return [(re.compile(r"\b" + p, re.IGNORECASE), h) for p, h in raw]
+    keys = _rule_keys(w)
+    out = []
+    for p, h in raw:
+        pattern = re.compile(r"\b" + p, re.IGNORECASE)
+        out.append(Rule(pattern, _lowered(pattern), h, keys[h], _width(pattern)))
+    return out
+
+
+def _lowered(pattern: re.Pattern) -> re.Pattern:
+    """The same pattern for lower-cased text: literals in lower case, no IGNORECASE."""
+    if re.search(r"\\[A-Z]", pattern.pattern.replace("(?P", "")):
+        raise ValueError(f"an upper-case escape cannot be lowered: {pattern.pattern}")
+    return re.compile(pattern.pattern.lower().replace("(?p<", "(?P<"))
+
+
+def _rule_keys(w: _Words) -> dict[Handler, frozenset[str]]:
+    """For each handler, words of which every match of its patterns holds at least one (a
+    superset is safe, a missing word loses matches: tests compare with a full scan)."""
+
+    def longest(phrases) -> set[str]:  # the longest word of each phrase stands for it
+        return {max(re.findall(r"[a-z]+", p), key=len) for p in phrases}
+
+    months, units = set(w.months), set(w.units)
+    return {
+        h: frozenset(k)
+        for h, k in {
+            _iso: {"#4"},
+            _month_day: months,
+            _month_year: months,
+            _month_alone: months,
+            _year_alone: {"#4"},
+            _decade: {"#4", "#2"},
+            _century: {"century"},
+            _weekday: set(w.weekdays),
+            _clock: {"am", "pm", "m", "noon", "midnight", "midday"},
+            _deictic: set(_DEICTIC) | {"tonite"},
+            _part_of_day: set(w.parts),
+            _relative: {"week", "month", "year", "quarter", "decade", "century", "weekend"},
+            _the_year: {"year"},
+            _period_end: {"year", "month"},
+            _year_period: {"period", "quarter"},
+            _year_ago_quarter: {"period", "quarter"},
+            _decade_word: set(_TENS),
+            _spoken_year: {"nineteen", "thousand"},
+            _coming: {"days", "weeks", "months", "years", "quarters", "future", "term"},
+            _season: set(w.seasons),
+            _holiday: longest([*w.fixed, *w.nth]),
+            _ago: {"ago", "earlier", "later", "now", "hence"},
+            _year_ago: {"ago", "earlier"},
+            _quarter_rule: {"quarter"},
+            _the_quarter: {"quarter", "period"},
+            _half: {"half"},
+            _duration: units,
+            _vague_duration: units,
+            _bare_plural: {"year", "month", "week", "day", "hour", "minute", "decade"},
+            _set: {"every", "each", "per", *_SET_ADVERBS},
+            _reference: longest(w.references),
+        }.items()
+    }
 
 
 # --- handlers: (type, value) or None to drop the match ---------------------------------------
