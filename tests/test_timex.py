@@ -92,6 +92,7 @@ def test_explicit_dates_need_no_anchor_help():
     assert only("In August 1996 the rocket flew.").value == "1996-08"
     assert only("The station opened in 1989.").value == "1989"
     assert only("Saturday, April 25 was the deadline.", date(1998, 4, 24)).value == "1998-04-25"
+    assert only("The probe was lost on 25 April.", date(1998, 5, 1)).value == "1998-04-25"
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ class _Words:
     weak_future: frozenset[str]
     deadline: frozenset[str]
     approximately: tuple[str, ...]
+    past_verbs: frozenset[str]
 
 
 @cache
@@ -61,6 +62,7 @@ def _words() -> _Words:
         frozenset(raw["tense"]["weak_future"]),
         frozenset(raw["tense"]["deadline"]),
         tuple(raw["approximately"]["words"]),
+        frozenset(raw["tense"]["past_verbs"]),
     )
 
 
@@ -179,6 +181,22 @@ def _tense(text: str, start: int, end: int, modals: bool = True) -> str | None:
 
 
 _PASSIVE = frozenset(("be", "been", "being", "is", "are", "am", "to"))
+
+
+def _past_verb_before(text: str, start: int) -> bool:
+    """True when the verb right before a weekday is in the past tense ("the Space Force said
+    Monday", "met on Friday"): the day is then never after the article, whatever the rest of
+    the sentence promises ("... will not open, the Space Force said Monday")."""
+    w = _words()
+    words = _WORD.findall(text[max(0, start - 40) : start].lower())
+    while words and words[-1] in ("on", "late", "early"):
+        words.pop()
+    if not words or (len(words) > 1 and words[-2] in _PASSIVE):
+        return False  # "is scheduled Monday": a participle
+    last = words[-1]
+    if last in w.future:
+        return False
+    return last in w.past_verbs or (len(last) > 3 and last.endswith("ed"))
 
 
 # --- patterns -----------------------------------------------------------------------------
@@ -426,7 +444,7 @@ def _month_day(m: re.Match, ctx: Ctx):
         return None
     if m["year"]:
         return "DATE", _ymd(date(int(m["year"]), mo, d))
-    if m["wday"]:  # "Saturday, April 25": the year in which that day is a Saturday
+    if m.groupdict().get("wday"):  # "Saturday, April 25": the year in which that day is one
         wd = _words().weekdays[m["wday"].lower()]
         for y in (ctx.anchor.year, ctx.anchor.year - 1, ctx.anchor.year + 1):
             if 1 <= y <= 9999 and date(y, mo, d).isoweekday() == wd:
@@ -500,7 +518,8 @@ def _weekday(m: re.Match, ctx: Ctx):
     elif rel in ("next", "coming"):
         d = _weekday_date(a, wd, 1, skip_today=True)
     else:
-        tense = ctx.tense(m, modals=False)
+        tense = "past" if not rel and _past_verb_before(ctx.text, m.start()) else None
+        tense = tense or ctx.tense(m, modals=False)
         d = _weekday_date(
             a, wd, 1 if tense == "future" or rel == "this" and tense != "past" else -1
         )
