@@ -227,3 +227,41 @@ def test_every_pattern_is_bounded_so_windows_hold_every_match():
     for rule in rules():
         longest = _parser.parse(rule.pattern.pattern, rule.pattern.flags).getwidth()[1]
         assert longest <= REACH and rule.width == longest, rule.pattern.pattern[:60]
+
+
+# --- second round: reading rules (each fails on the first round's rules) ----------------------
+
+OCT27 = date(1989, 10, 27)  # a Friday
+
+
+def test_a_far_future_day_is_read_as_the_nearest_one():
+    # "through" points ahead, but a day 11 months on is a misread tense: the nearest is meant
+    assert only("The fund had bought shares through Sept. 29.", OCT27).value == "1989-09-29"
+    assert only("The Feb. 23 accord was signed by both.", date(1998, 3, 6)).value == "1998-02-23"
+    # a planned day within the coming months stays ahead
+    assert only("The offer expires Nov. 16.", OCT27).value == "1989-11-16"
+
+
+def test_a_deadline_in_the_past_perfect_has_passed():
+    text = "All 159 members had filed reports by Wednesday."
+    assert only(text, date(1990, 8, 16)).value == "1990-08-15"
+    assert only("Reports are due by Wednesday.", date(1990, 8, 16)).value == "1990-08-22"
+
+
+def test_halves_of_units():
+    assert only("They lived in camps for 2 1/2 years.").value == "P2Y6M"
+    assert only("a minute and a half later").value == "PT1M30S"
+    assert only("The walk took two and a half hours.").value == "PT2H30M"
+
+
+def test_this_year_through_a_month_is_this_year():
+    assert values("Shares fell 2% this year through August.", OCT27) == [
+        ("this year", "1989"),
+        ("August", "1989-08"),
+    ]
+    assert only("the last half of 1989", OCT27).value == "1989-H2"
+
+
+def test_a_past_verb_right_before_a_weekday_puts_it_before_the_article():
+    text = "The array will not open, the Space Force said Monday."
+    assert only(text, date(2026, 11, 10)).value == "2026-11-09"
