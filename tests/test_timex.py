@@ -265,3 +265,13 @@ def test_this_year_through_a_month_is_this_year():
 def test_a_past_verb_right_before_a_weekday_puts_it_before_the_article():
     text = "The array will not open, the Space Force said Monday."
     assert only(text, date(2026, 11, 10)).value == "2026-11-09"
+
+
+def test_a_deadline_followed_by_the_past_perfect_has_passed():
+    text = "Until Thursday, they had not called him."
+    assert only(text, date(1999, 5, 7)).value == "1999-05-06"
+
+
+def test_the_week_of_a_day():
+    text = "It may be resolved at a hearing the week of March 6, he said."
+    assert only(text, date(2000, 2, 24)).text == "the week of March 6"

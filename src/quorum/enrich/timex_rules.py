@@ -185,9 +185,11 @@ def _tense(text: str, start: int, end: int, modals: bool = True) -> str | None:
         elif word in w.past or (len(word) > 4 and word.endswith("ed") and word not in w.neutral):
             if i + 1 < len(before) and words[i + 1] in _PASSIVE:
                 continue  # "would be held", "is expected": a participle, not a past tense
-            if deadline and "had" not in before:
+            if deadline and "had" not in [*before, *after[:3]]:
                 return "future"
             return "past"
+    if deadline and "had" in after[:3]:
+        return "past"  # "Until Thursday, they had not called"
     return "future" if deadline else weak
 
 
@@ -289,6 +291,7 @@ def rules() -> list[Rule]:
         (r"(?P<y4>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})\b", _iso),
         (rf"(?:{wday},?{S})?{mod}{month}{S}{day}\b(?:,?{S}{year})?", _month_day),
         (rf"{day}{S}{month}(?:,?{S}{year})?", _month_day),
+        (rf"the{S}week{S}of{S}{month}{S}{day}\b(?:,?{S}{year})?", _week_of),
         (rf"{mod}{month}(?:,?{S}|{S}of{S}){year}", _month_year),
         (
             rf"{mod}(?:(?P<rel>last|this|next|coming){S})?{month}(?:{S}(?P<yrel>this|last|next){S}year)?\b",
@@ -400,6 +403,7 @@ def _rule_keys(w: _Words) -> dict[Handler, frozenset[str]]:
         for h, k in {
             _iso: {"#4"},
             _month_day: months,
+            _week_of: months,
             _month_year: months,
             _month_alone: months,
             _year_alone: {"#4"},
@@ -461,6 +465,12 @@ def _month_day(m: re.Match, ctx: Ctx):
             if 1 <= y <= 9999 and date(y, mo, d).isoweekday() == wd:
                 return "DATE", _ymd(date(y, mo, d))
     return "DATE", _ymd(_pick_year(ctx.anchor, lambda y: date(y, mo, d), ctx.tense(m)))
+
+
+def _week_of(m: re.Match, ctx: Ctx):
+    """ "the week of March 6": the ISO week holding that day."""
+    got = _month_day(m, ctx)
+    return None if got is None else ("DATE", _week(date.fromisoformat(got[1])))
 
 
 def _month_year(m: re.Match, ctx: Ctx):
