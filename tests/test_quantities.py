@@ -189,3 +189,22 @@ def test_round_numbers_are_rounded_figures():
     assert low <= 29_060_000 <= high  # kg: "29,000 tons" and "29,060 tons" can agree
     low, high = value_interval(parse_quantity("175 km"))
     assert not low <= 180 <= high
+
+
+def test_dates_are_read_as_a_reader_would():
+    thursday = datetime(2026, 1, 15, 9)
+    # a past event is never dated after its article, a planned one is
+    assert parse_date("The launch was on Jan. 20.", thursday) == "2025-01-20"
+    assert parse_date("The launch is scheduled for Jan. 20.", thursday) == "2026-01-20"
+    assert parse_date("The satellite failed three days ago.", thursday) == "2026-01-12"
+    assert parse_date("The probe docked early Tuesday morning.", thursday) == "2026-01-13"
+    # "last week" and "in 2025" name no single day: nothing to compare
+    assert find_dates("Tests ended last week, as in 2025.", thursday) == []
+
+
+def test_without_publication_only_dates_that_write_their_year_are_kept():
+    text = "Saturday, April 25 and on Jan. 5, 1998, and 1998-02-03 and yesterday."
+    assert [(d.text, d.iso, d.relative) for d in find_dates(text)] == [
+        ("Jan. 5, 1998", "1998-01-05", False),
+        ("1998-02-03", "1998-02-03", False),
+    ]

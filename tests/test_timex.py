@@ -92,6 +92,7 @@ def test_explicit_dates_need_no_anchor_help():
     assert only("In August 1996 the rocket flew.").value == "1996-08"
     assert only("The station opened in 1989.").value == "1989"
     assert only("Saturday, April 25 was the deadline.", date(1998, 4, 24)).value == "1998-04-25"
+    assert only("The probe was lost on 25 April.", date(1998, 5, 1)).value == "1998-04-25"
 
 
 @pytest.mark.parametrize(
@@ -191,3 +192,86 @@ def test_day_ranges():
     for vague in ("PAST_REF", "XXXX-WXX-1", "P3W", "XXXX-XX-XX", "9999-W60"):
         assert day_range(vague) is None
     assert resolved_days(only("The burn lasted two weeks.")) is None
+
+
+# --- the windowed scan -----------------------------------------------------------------------
+
+SCAN_TEXT = " ".join(
+    [
+        "On Jan. 5, 1998, and 12 March 1997 and 1998-02-03 the mid-1980s and '90s ended.",
+        "Saturday, April 25 was the deadline; in August 1996, late May and last April too.",
+        "The 20th century, next Tuesday morning, at 10:35 a.m. EST Friday, noon yesterday,",
+        "tonight, this afternoon, the past week, the weekend, fiscal year ended, year-end,",
+        "the 1988 period, the year-earlier quarter, the eighties, nineteen ninety-eight,",
+        "the coming months, the near term, future earnings, last fall, Christmas Eve 1997,",
+        "three years ago, a year earlier, third-quarter, the quarter, the second half of 1997,",
+        "about two and a half weeks, several months, for years, every Monday, quarterly,",
+        "halftime, Quarterly, Yesterday's, ſummer, \u212aelvin, now, recently, the past.",
+        "1" * 300 + " Monday " + "year " * 80 + "Jan" * 50 + " 2000s",
+    ]
+)
+
+
+def test_windowed_scan_finds_exactly_what_the_full_scan_finds():
+    from quorum.enrich.timex import _matches, _scan_all
+
+    for text in (SCAN_TEXT, SCAN_TEXT.upper(), SCAN_TEXT.replace(" ", "\n  ")):
+        assert sorted(c[:3] for c in _matches(text)) == _scan_all(text)
+
+
+def test_every_pattern_is_bounded_so_windows_hold_every_match():
+    from re import _parser
+
+    from quorum.enrich.timex_rules import REACH, rules
+
+    for rule in rules():
+        longest = _parser.parse(rule.pattern.pattern, rule.pattern.flags).getwidth()[1]
+        assert longest <= REACH and rule.width == longest, rule.pattern.pattern[:60]
+
+
+# --- second round: reading rules (each fails on the first round's rules) ----------------------
+
+OCT27 = date(1989, 10, 27)  # a Friday
+
+
+def test_a_far_future_day_is_read_as_the_nearest_one():
+    # "through" points ahead, but a day 11 months on is a misread tense: the nearest is meant
+    assert only("The fund had bought shares through Sept. 29.", OCT27).value == "1989-09-29"
+    assert only("The Feb. 23 accord was signed by both.", date(1998, 3, 6)).value == "1998-02-23"
+    # a planned day within the coming months stays ahead
+    assert only("The offer expires Nov. 16.", OCT27).value == "1989-11-16"
+
+
+def test_a_deadline_in_the_past_perfect_has_passed():
+    text = "All 159 members had filed reports by Wednesday."
+    assert only(text, date(1990, 8, 16)).value == "1990-08-15"
+    assert only("Reports are due by Wednesday.", date(1990, 8, 16)).value == "1990-08-22"
+
+
+def test_halves_of_units():
+    assert only("They lived in camps for 2 1/2 years.").value == "P2Y6M"
+    assert only("a minute and a half later").value == "PT1M30S"
+    assert only("The walk took two and a half hours.").value == "PT2H30M"
+
+
+def test_this_year_through_a_month_is_this_year():
+    assert values("Shares fell 2% this year through August.", OCT27) == [
+        ("this year", "1989"),
+        ("August", "1989-08"),
+    ]
+    assert only("the last half of 1989", OCT27).value == "1989-H2"
+
+
+def test_a_past_verb_right_before_a_weekday_puts_it_before_the_article():
+    text = "The array will not open, the Space Force said Monday."
+    assert only(text, date(2026, 11, 10)).value == "2026-11-09"
+
+
+def test_a_deadline_followed_by_the_past_perfect_has_passed():
+    text = "Until Thursday, they had not called him."
+    assert only(text, date(1999, 5, 7)).value == "1999-05-06"
+
+
+def test_the_week_of_a_day():
+    text = "It may be resolved at a hearing the week of March 6, he said."
+    assert only(text, date(2000, 2, 24)).text == "the week of March 6"

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from quorum.enrich.timex import find_timexes, resolved_days
 from quorum.records import Quantity
 
 # --- vocabularies of the grammar (not domain knowledge: how English writes numbers) ------
@@ -448,54 +449,6 @@ def noun_phrase(text: str, end: int) -> list[str]:
 
 # --- dates ----------------------------------------------------------------------------------
 
-# fmt: off
-_MONTHS = {
-    "Jan": 1, "January": 1, "Feb": 2, "February": 2, "Mar": 3, "March": 3, "Apr": 4, "April": 4,
-    "May": 5, "Jun": 6, "June": 6, "Jul": 7, "July": 7, "Aug": 8, "August": 8, "Sep": 9,
-    "Sept": 9, "September": 9, "Oct": 10, "October": 10, "Nov": 11, "November": 11, "Dec": 12,
-    "December": 12,
-}
-# fmt: on
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH = _alternation(_MONTHS)
-_MONTH_DAY = re.compile(
-    rf"\b(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}})\b)?"
-)
-_DAY_MONTH = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\b\.?(?:,?\s+(?P<year>\d{{4}})\b)?"
-)
-_ISO = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")
-_WEEKDAY = re.compile(
-    rf"\b(?:(?P<rel>[Nn]ext|[Ll]ast|[Tt]his|[Cc]oming)\s+)?(?P<weekday>{'|'.join(_WEEKDAYS)})\b"
-)
-_DEICTIC = re.compile(r"\b(?P<word>today|tonight|yesterday|tomorrow)\b", re.IGNORECASE)
-# Future tense in the sentence decides whether a bare "Tuesday" is the coming one.
-_FUTURE = re.compile(
-    r"\b(will|shall|is scheduled|are scheduled|is set to|are set to|is due|are due|plans? to|"
-    r"planned|is expected|are expected|slated|upcoming|ahead of)\b",
-    re.IGNORECASE,
-)
-
-
-# Irregular past tenses that come right before a weekday in news ("said Monday", "met on
-# Friday"); regular ones end in -ed.
-_IRREGULAR_PAST = frozenset(
-    "said told met won hit began sent made took gave held flew fell struck shot came went saw "
-    "spoke wrote left led sold bought brought found put set lost ran rose broke chose drew "
-    "grew knew threw paid read became fought sought thought".split()
-)
-
-
-def _past_verb_before(text: str, start: int) -> bool:
-    """True when the word before a weekday (skipping "on" and "late"/"early") is past tense."""
-    words = re.findall(r"[A-Za-z]+", text[max(0, start - 40) : start])
-    while words and words[-1].lower() in ("on", "late", "early", "this"):
-        words.pop()
-    if not words:
-        return False
-    last = words[-1].lower()
-    return last in _IRREGULAR_PAST or (last.endswith("ed") and len(last) > 3)
-
 
 @dataclass(frozen=True, slots=True)
 class DateMatch:
@@ -514,75 +467,31 @@ def _as_date(published: date | datetime | None) -> date | None:
     return published
 
 
-def _closest_year(month: int, day: int, base: date) -> date | None:
-    """A date without a year is the one nearest the publication date."""
-    options = []
-    for year in (base.year - 1, base.year, base.year + 1):
-        try:
-            options.append(date(year, month, day))
-        except ValueError:
-            continue
-    return min(options, key=lambda d: abs((d - base).days)) if options else None
-
-
-def _shift(base: date, days: int) -> date | None:
-    """``base`` moved by ``days``, or None past the calendar's ends (a year-1 or year-9999
-    publication date from a hostile feed must not stop the build)."""
-    try:
-        return base + timedelta(days=days)
-    except OverflowError:
-        return None
-
-
-def _weekday_date(base: date, weekday: int, rel: str, future: bool) -> date | None:
-    ahead = (weekday - base.weekday()) % 7
-    behind = (base.weekday() - weekday) % 7
-    if rel == "next":
-        return _shift(base, ahead or 7)
-    if rel == "last":
-        return _shift(base, -(behind or 7))
-    if rel in ("this", "coming") or future:
-        return _shift(base, ahead)
-    return _shift(base, -behind)  # news reports mostly what already happened
+# Any day serves as the anchor when there is no publication date: only dates that write
+# their year are kept then, and those do not depend on it.
+_NO_ANCHOR = date(2000, 1, 1)
+_YEAR_WRITTEN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
 def find_dates(text: str, published: date | datetime | None = None) -> list[DateMatch]:
-    """Dates in ``text`` as ISO strings. Dates without a year, weekdays and "tomorrow" are
-    resolved against ``published``; without it they are skipped rather than guessed."""
+    """Days named in ``text`` as ISO strings, read as a reader would (``find_timexes``):
+    "said Monday" is the Monday before publication, "will launch Monday" the one after.
+
+    Only expressions that name a single day are kept ("last week" or "in 1998" name no day
+    to compare). Without ``published``, only dates that write their year are kept rather
+    than guessed."""
     base = _as_date(published)
-    future = bool(_FUTURE.search(text))
     found: list[DateMatch] = []
-
-    def add(d: date | None, m: re.Match, relative: bool) -> None:
-        if d is not None and all(m.end() <= f.start or m.start() >= f.end for f in found):
-            found.append(DateMatch(d.isoformat(), m.start(), m.end(), m.group(0), relative))
-
-    for m in _ISO.finditer(text):
-        try:
-            add(date(int(m["year"]), int(m["month"]), int(m["day"])), m, False)
-        except ValueError:
+    for t in find_timexes(text, base or _NO_ANCHOR):
+        days = resolved_days(t)
+        if days is None or days[0] != days[1]:
             continue
-    for pattern in (_MONTH_DAY, _DAY_MONTH):
-        for m in pattern.finditer(text):
-            month, day = _MONTHS[m["month"]], int(m["day"])
-            if m["year"]:
-                try:
-                    add(date(int(m["year"]), month, day), m, False)
-                except ValueError:
-                    continue
-            elif base is not None:
-                add(_closest_year(month, day, base), m, True)
-    if base is not None:
-        for m in _WEEKDAY.finditer(text):
-            rel = (m["rel"] or "").lower()
-            # "the Space Force said Monday" is past even in a sentence with "will": a
-            # past-tense weekday never resolves after publication.
-            ahead = future and not (not rel and _past_verb_before(text, m.start()))
-            add(_weekday_date(base, _WEEKDAYS.index(m["weekday"]), rel, ahead), m, True)
-        for m in _DEICTIC.finditer(text):
-            shift = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
-            add(_shift(base, shift[m["word"].lower()]), m, True)
-    return sorted(found, key=lambda f: f.start)
+        written = _YEAR_WRITTEN.search(t.text)
+        explicit = written is not None and int(written[1]) == days[0].year
+        if base is None and not explicit:
+            continue
+        found.append(DateMatch(days[0].isoformat(), t.start, t.end, t.text, not explicit))
+    return found
 
 
 def parse_date(text: str, published: date | datetime | None = None) -> str | None:
