@@ -71,11 +71,14 @@ def is_furniture_line(line: str, boilerplate: Boilerplate) -> bool:
     return any(p.match(line) for p in boilerplate.line_patterns)
 
 
+_SPACE_BEFORE_STOP = re.compile(r" ([.,;:!?])")
+
+
 def cut_spans(line: str, boilerplate: Boilerplate) -> str:
     """``line`` without furniture spans such as "(RELATED: ...)", spaces tidied."""
     for pattern in boilerplate.span_patterns:
         if pattern.search(line):
-            line = " ".join(pattern.sub(" ", line).split())
+            line = _SPACE_BEFORE_STOP.sub(r"\1", " ".join(pattern.sub(" ", line).split()))
     return line
 
 
