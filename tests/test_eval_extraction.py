@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,10 @@ from quorum.evaluation.extraction import (
     TruthError,
     load_truth,
     score_article,
+    shingle_f1,
     split_optional,
 )
+from quorum.evaluation.extraction_lopo import Config, evaluate_lopo, publisher_of
 from quorum.evaluation.rouge import (
     f_measure,
     lcs_indices,
@@ -27,6 +31,8 @@ from quorum.evaluation.rouge import (
     rouge_n,
     tokenize,
 )
+from quorum.extract import ExtractOptions
+from quorum.furniture import default_boilerplate
 
 EVAL = Path(__file__).parent / "fixtures" / "extract" / "eval"
 
@@ -180,3 +186,79 @@ def test_eval_extraction_bad_arguments(tmp_path: Path) -> None:
     broken.write_text("{not json")
     code, _, err = _run("--html", str(EVAL), "--truth", str(broken))
     assert code == 2 and "cannot read ground truth" in err
+
+
+# --- leave one publisher out ---------------------------------------------------------
+
+SENTENCES = [
+    "The spaceplane landed at the Shuttle Landing Facility early on Tuesday after a long "
+    "mission in orbit, the Space Force said in a statement issued at dawn.",
+    "Officials said the vehicle carried classified payloads and a solar power experiment "
+    "that converted sunlight into microwave energy for later study on the ground.",
+    "The landing was the sixth for the program, which has spent more than 3,700 days in "
+    "orbit across all of its flights since its first launch in 2010.",
+]
+
+
+ZORP = "Zorp zorp: the sponsored corner brings you offers from our partners every single week."
+
+
+def _lopo_set(tmp_path: Path) -> Path:
+    """Two publishers; only Alpha's pages carry a "Zorp" furniture line."""
+    truth = {}
+    for publisher in ("Alpha", "Beta"):
+        for n in range(2):
+            name = f"{publisher}_{n}.html"
+            lines = (
+                [*SENTENCES, "Zorp zorp sponsored corner"] if publisher == "Alpha" else SENTENCES
+            )
+            body = "".join(f"<p>{line}</p>" for line in lines)
+            (tmp_path / name).write_text(
+                f"<html><head><title>Landing {n}</title></head><body><article>{body}"
+                "</article></body></html>"
+            )
+            truth[name] = {"url": "", "crawl_date": "", "body": SENTENCES}
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    return tmp_path / "truth.json"
+
+
+def test_lopo_drops_a_rule_only_the_held_out_publisher_supports(tmp_path: Path) -> None:
+    bp = default_boilerplate()
+    config = Config(
+        ExtractOptions(),
+        replace(bp, line_patterns=(*bp.line_patterns, re.compile("zorp zorp", re.I))),
+    )
+    truth = load_truth(_lopo_set(tmp_path))
+    report = evaluate_lopo(tmp_path, truth, config, baseline=lambda page, url: "")
+    scores = {p.publisher: p for p in report.publishers}
+    assert set(scores) == {"Alpha", "Beta"}
+    # Tuned with Alpha's pages the pattern cleans them; chosen on Beta alone it is not kept.
+    assert "line_patterns:zorp zorp" in scores["Alpha"].changed
+    assert "line_patterns:zorp zorp" not in scores["Beta"].changed
+    assert scores["Alpha"].in_sample_f1 == 1.0
+    assert scores["Alpha"].quorum_f1 < scores["Alpha"].in_sample_f1
+    assert scores["Beta"].quorum_f1 == 1.0 and scores["Beta"].baseline_f1 == 0.0
+    assert report.figures()["publishers"] == 2
+
+
+def test_publisher_of_fundus_names() -> None:
+    assert publisher_of("TheGuardian_3.html.gz") == "TheGuardian"
+    assert publisher_of("Wire_0.html") == "Wire"
+
+
+def test_shingle_f1_counts_furniture_and_honours_optional_paragraphs() -> None:
+    truth = _truth(["one two three four five", "[six seven eight nine]"])
+    assert shingle_f1(truth, "one two three four five") == 1.0
+    assert shingle_f1(truth, "one two three four five\nsix seven eight nine") == 1.0
+    assert shingle_f1(truth, "one two three four five\nclick here to get the app") < 1.0
+
+
+def test_eval_extraction_lopo_json() -> None:
+    code, out, _ = _run(
+        "--html", str(EVAL), "--truth", str(EVAL / "truth.json"), "--lopo", "--json"
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert [p["publisher"] for p in result["publishers"]] == ["Orbit", "Wire"]
+    assert {"quorum_f1", "baseline_f1", "quorum_shingle_f1", "in_sample_f1"} <= set(result["mean"])
+    assert result["mean"]["quorum_f1"] > 90

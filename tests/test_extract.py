@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 from datetime import UTC, datetime, timedelta
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quorum.cli import app
+from quorum.desk import Desk
 from quorum.extract import (
     MAX_PARSE_BYTES,
     ExtractOptions,
@@ -23,6 +25,8 @@ from quorum.extract import (
     parse_html,
     strip_site_suffix,
 )
+from quorum.furniture import drop_furniture_lines
+from quorum.ingest import Ingestor
 from quorum.lang import detect_language, normalise_language_tag
 from quorum.records import Extracted
 
@@ -310,3 +314,80 @@ def test_cli_extract_exit_zero_when_all_readable() -> None:
     result = CliRunner().invoke(app, ["extract", str(FIXTURES / "hostile.html")])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["title"] == "Rocket Test Succeeds"
+
+
+# --- page furniture: one cleaner for page text and dump text ---------------------------
+
+STORY = [
+    "The spaceplane landed at the Shuttle Landing Facility early on Tuesday after 908 days "
+    "in orbit, the Space Force said in a statement.",
+    "Officials said the copyright on the mission patch belongs to the crew, and the image "
+    "caption contest drew 4,000 entries from schoolchildren.",
+    "The vehicle will fly again next year (RELATED: Space Force picks a new launch site).",
+]
+FURNITURE = [
+    "Story Continued Below",
+    "Copyright © 2019 The Orbit Times, LLC. Click here for reprint permission.",
+    "Image copyright Reuters Image caption The runway at dawn before the landing",
+    "Media playback is unsupported on your device Media caption Officials describe the "
+    "landing and what the vehicle carried on its sixth flight",
+    "Q&A What is a spaceplane? Show Hide A spaceplane is a vehicle that flies in orbit and "
+    "lands on a runway like an aircraft, which lets it be used again and again.",
+    "Enlarge this image toggle caption Jane Roe/AP Jane Roe/AP",
+    "Sign up for Daily Newsletters Manage Newsletters",
+    "JUST WATCHED Spaceplane lands Replay More Videos ... MUST WATCH Spaceplane lands 02:14",
+    "Launch crews prepare the pad on Monday. (AP Photo/Jane Roe)",
+]
+
+
+def test_drop_furniture_lines_removes_furniture_and_keeps_prose() -> None:
+    text = "\n\n".join([STORY[0], *FURNITURE[:5], STORY[1], *FURNITURE[5:], STORY[2]])
+    cleaned = drop_furniture_lines(text)
+    for line in FURNITURE:
+        assert line not in cleaned
+    assert "Show Hide" not in cleaned and "Story Continued" not in cleaned
+    assert STORY[0] in cleaned and STORY[1] in cleaned  # words like "caption" inside prose stay
+    assert "The vehicle will fly again next year." in cleaned  # the teaser span is cut out
+    assert cleaned.split("\n\n") == [STORY[0], STORY[1], "The vehicle will fly again next year."]
+
+
+def test_furniture_lines_are_cleaned_from_extracted_page_text() -> None:
+    body = "".join(f"<p>{html_escape(p)}</p>" for p in [STORY[0], *FURNITURE, STORY[1]])
+    html = f"<html><head><title>Spaceplane lands</title></head><body><article>{body}</article>"
+    text = extract(html, "https://www.orbittimes.example/news/spaceplane").text
+    assert STORY[0] in text and STORY[1] in text
+    for marker in (
+        "Story Continued Below",
+        "Copyright ©",
+        "Image caption",
+        "Show Hide",
+        "Media playback",
+        "toggle caption",
+        "JUST WATCHED",
+        "AP Photo",
+    ):
+        assert marker not in text, marker
+
+
+def test_dump_text_is_cleaned_at_ingest(db_url: str, tmp_path: Path) -> None:
+    dump = tmp_path / "dump.jsonl"
+    text = "\n".join([STORY[0], FURNITURE[0], STORY[1], FURNITURE[1]])
+    row = {
+        "id": "d1",
+        "title": "Spaceplane lands",
+        "text": text,
+        "date": "2026-11-01",
+        "url": "https://spacenews.com/spaceplane-lands/",
+    }
+    furniture_only = {
+        "id": "d2",
+        "title": "Nothing",
+        "text": FURNITURE[0],
+        "url": "https://spacenews.com/nothing/",
+    }
+    dump.write_text(json.dumps(row) + "\n" + json.dumps(furniture_only) + "\n")
+    with Desk.open(db_url, None) as desk:
+        report = Ingestor(desk.store, desk.config, desk.registry, desk.beat).ingest_jsonl(dump)
+        stored = {a.source_id: a for a in desk.store.articles()}
+    assert stored["d1"].text == f"{STORY[0]}\n{STORY[1]}"
+    assert "d2" not in stored and report.reasons["missing_text"] == 1

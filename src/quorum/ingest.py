@@ -32,6 +32,7 @@ from quorum.charset import UndecodableError, decode_html
 from quorum.extract import extract
 from quorum.feeds import parse_feed
 from quorum.fetch import Fetcher
+from quorum.furniture import drop_furniture_lines
 from quorum.markup import plain_text
 from quorum.outlets import OutletRegistry
 from quorum.records import Article, Extracted, FeedItem, FetchResult
@@ -197,6 +198,10 @@ class Ingestor:
     ) -> tuple[Article | None, list[str]]:
         """The article of one dump row, and what it had to go without (reason codes)."""
         text = row.get("text")
+        if isinstance(text, str):
+            # Dump texts were crawled by others with page furniture left in ("Story
+            # Continued Below", captions); the same cleaner as for extracted pages.
+            text = drop_furniture_lines(text)
         if not isinstance(text, str) or not text.strip():
             return None, ["missing_text"]
         title = str(row.get("title") or "").strip()
