@@ -99,3 +99,17 @@ def test_command_refuses_missing_data(tmp_path):
     result = CliRunner().invoke(app, ["eval", "stories", "--data", str(tmp_path / "no.jsonl")])
     assert result.exit_code == 2
     assert "no such file" in result.output
+
+
+def test_a_source_count_judged_over_other_members_is_not_scored(tmp_path):
+    labels = _labels(
+        tmp_path,
+        [
+            {"kind": "story", "founder": "a", "sources": 2, "members": ["a", "b", "c"]},
+            {"kind": "story", "founder": "e", "sources": 1, "members": ["e"]},  # now e, f
+            {"story_id": "s2", "independent_sources": 1, "members": ["d"]},
+        ],
+    )
+    got = score(_built(), labels)
+    assert got["stories_judged"] == 2 and got["source_count_accuracy"] == 1.0
+    assert got["not_scored"] == ["story e (members changed)"]

@@ -49,7 +49,8 @@ class LabelError(ValueError):
 @dataclass
 class Labels:
     pairs: list[tuple[str, str, bool]] = field(default_factory=list)
-    stories: list[tuple[str, int]] = field(default_factory=list)
+    # (founder or "id:" story id, judged sources, the members judged; empty: not recorded)
+    stories: list[tuple[str, int, frozenset[str]]] = field(default_factory=list)
     copies: list[tuple[str, bool]] = field(default_factory=list)
 
     @classmethod
@@ -71,11 +72,13 @@ class Labels:
                     if kind == "pair":
                         labels.pairs.append((str(row["a"]), str(row["b"]), bool(row["same"])))
                     elif kind == "story":
+                        members = frozenset(map(str, row.get("members") or ()))
                         if "story_id" in row:  # a story judged by its (stable) id
                             ref = "id:" + str(row["story_id"])
-                            labels.stories.append((ref, int(row["independent_sources"])))
+                            count = int(row["independent_sources"])
                         else:
-                            labels.stories.append((str(row["founder"]), int(row["sources"])))
+                            ref, count = str(row["founder"]), int(row["sources"])
+                        labels.stories.append((ref, count, members))
                     elif kind == "copy":
                         if row["verdict"] not in ("copy", "original"):
                             raise ValueError(f"verdict {row['verdict']!r}")
@@ -167,13 +170,17 @@ def score(built: Built, labels: Labels) -> dict:
     out["same_story_recall"] = _ratio(both, judged_same)
     # stories
     right = n = 0
-    for founder, sources in labels.stories:
+    for founder, sources, judged in labels.stories:
         if founder.startswith("id:"):
             sid = founder[3:] if founder[3:] in built.members else None
         else:
             sid = built.story_of.get(founder)
         if sid is None:
             unscored.append(f"story {founder}")
+            continue
+        if judged and set(built.members[sid]) != judged:
+            # A count judged over other members says nothing about this story: re-judge it.
+            unscored.append(f"story {founder} (members changed)")
             continue
         n += 1
         right += built.sources[sid] == sources
