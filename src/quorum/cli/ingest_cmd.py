@@ -229,6 +229,8 @@ def status(
             "all_reasons": {f"{k}:{r}": n for (k, r), n in sorted(total.items())},
             "stories": len(store.stories()),
         }
+        if desk.config.broker_url:
+            data["broker"] = broker_status(desk)
         if as_json:
             print_json(data)
             return
@@ -242,6 +244,31 @@ def status(
         for (kind, reason), n in sorted(total.items()):
             table.add_row(kind, reason, str(last.get((kind, reason), 0)), str(n))
         Console().print(table)
+        if "broker" in data:
+            print_broker(data["broker"])
         failures = store.fetch_log(run_id, failures_only=True, limit=20) if run_id else []
         for row in failures:
             typer.echo(f"  {row.reason:<20} {row.url}  {row.detail[:100]}")
+
+
+def broker_status(desk: Desk) -> dict:
+    """Queue depths and workers seen, for a desk with ``broker_url`` (quorum.workers)."""
+    from quorum.workers.app import NoBroker, make_app
+    from quorum.workers.status import queue_status
+
+    try:
+        return queue_status(make_app(desk.config))
+    except NoBroker as exc:
+        return {"error": str(exc)}
+
+
+def print_broker(info: dict) -> None:
+    if "error" in info:
+        typer.echo(f"broker: {info['error']}")
+        return
+    depths = ", ".join(
+        f"{q} {d['waiting']} waiting/{d['consumers']} consumer(s)"
+        for q, d in info["queues"].items()
+    )
+    typer.echo(f"queues: {depths}")
+    typer.echo(f"workers seen: {', '.join(info['workers']) or 'none'}")

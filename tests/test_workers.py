@@ -1,0 +1,184 @@
+"""Distributed desk on real RabbitMQ and PostgreSQL: worker processes poll the sample
+newsroom over HTTP and build, and the stories equal a single-process run of the same feeds;
+a worker SIGKILLed mid-task loses and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from db_fixtures import _reset_pg
+from typer.testing import CliRunner
+
+from quorum.cli import app
+from quorum.cli.ingest_cmd import poll_once
+from quorum.desk import Desk
+from quorum.pipeline import build_stories
+from quorum.sample_site import SampleSite
+
+pytestmark = [pytest.mark.postgres, pytest.mark.broker]
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_OUTLETS = ROOT / "src" / "quorum" / "data" / "sample" / "outlets.toml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def site():
+    with SampleSite() as s:
+        s.start()
+        yield s
+
+
+def write_config(path: Path, site: SampleSite, db: str, broker: str, **extra) -> Path:
+    host = site.feed_urls()[0].split("://", 1)[1].split("/", 1)[0]
+    values = {
+        "database": db,
+        "broker_url": broker,
+        "allow_private_hosts": True,  # the sample newsroom lives on 127.0.0.1
+        "canonical_trusted_hosts": [host],
+        "per_host_delay": 0.0,
+        "per_host_concurrency": 8,
+        "use_registry_feeds": False,
+        "feeds": site.feed_urls(),
+        **extra,
+    }
+    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    return path
+
+
+def start_worker(config: Path, queues: str, name: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("QUORUM_BROKER_URL", None)
+    env.pop("QUORUM_DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "quorum", "worker", "--queues", queues, "--concurrency", "1"]
+    cmd += ["--name", f"{name}@test", "--config", str(config), "--outlets", str(SAMPLE_OUTLETS)]
+    return subprocess.Popen(
+        cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_for_build(db: str, run_id: str, procs, logs, timeout: float = 240.0) -> None:
+    from quorum.workers.tasks import DONE
+
+    deadline = time.monotonic() + timeout
+    with Desk.open(db) as desk:
+        while time.monotonic() < deadline:
+            counts = desk.store.reason_counts(run_id)
+            if counts.get(("task", DONE), 0) and any(
+                r.url == f"build:{run_id}" for r in desk.store.fetch_log(run_id, limit=10_000)
+            ):
+                return
+            assert all(p.poll() is None for p in procs), "a worker died"
+            time.sleep(0.5)
+    tails = "\n".join(log.read_text()[-3000:] for log in logs)
+    pytest.fail(f"the round's build did not finish in {timeout} s:\n{tails}")
+
+
+def stories_of(db: str) -> dict:
+    """Every story by id: its articles (by URL), gate, scores, sources and facts."""
+    out = {}
+    with Desk.open(db) as desk:
+        urls = {a.id: a.url for a in desk.store.articles()}
+        for row in desk.store.stories():
+            data = row.data
+            out[row.id] = {
+                "articles": sorted(urls[i] for i in desk.store.story_article_ids(row.id)),
+                "status": row.status,
+                "title": row.title,
+                "impact": row.impact,
+                "sentiment": row.sentiment,
+                "sources": data.get("sources"),
+                "facts": by_url(data.get("key_facts"), urls),
+            }
+    return out
+
+
+def by_url(value, urls: dict[int, str]):
+    """``value`` with each ``article_id`` replaced by the article's URL: ids are given in
+    the order articles were stored, which concurrent workers do not fix."""
+    if isinstance(value, dict):
+        return {k: urls[v] if k == "article_id" else by_url(v, urls) for k, v in value.items()}
+    if isinstance(value, list):
+        return [by_url(v, urls) for v in value]
+    return value
+
+
+def article_urls(db: str) -> Counter:
+    with Desk.open(db) as desk:
+        return Counter(a.url for a in desk.store.articles())
+
+
+@pytest.fixture(scope="module")
+def single_process(site, tmp_path_factory) -> tuple[dict, Counter]:
+    """The stories and articles of one `quorum run` of the sample feeds, in one process."""
+    tmp = tmp_path_factory.mktemp("single")
+    db = str(tmp / "single.db")
+    config = write_config(tmp / "quorum.toml", site, db, "")
+    with Desk.open(db, config, extra_outlets=[SAMPLE_OUTLETS]) as desk:
+        poll_once(desk, site.feed_urls())
+        build_stories(desk)
+    return stories_of(db), article_urls(db)
+
+
+def run_round(config: Path) -> str:
+    result = runner.invoke(app, ["scheduler", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    return result.output.split()[1].rstrip(":")
+
+
+def test_two_workers_build_the_stories_of_a_single_process_run(
+    site, single_process, pg_database, broker_url, tmp_path
+):
+    _reset_pg(pg_database)
+    config = write_config(tmp_path / "quorum.toml", site, pg_database, broker_url)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = [
+        start_worker(config, "fetch", "fetch", logs[0]),
+        start_worker(config, "fetch,assemble", "both", logs[1]),
+    ]
+    try:
+        run_id = run_round(config)
+        wait_for_build(pg_database, run_id, procs, logs)
+        status = runner.invoke(app, ["status", "--json", "--config", str(config)])
+    finally:
+        for p in procs:
+            stop(p)
+    stories, articles = single_process
+    assert article_urls(pg_database) == articles and max(articles.values()) == 1
+    got = stories_of(pg_database)
+    assert got == stories, str(_diff(got, stories))[:3000]
+    # both workers took polls
+    with Desk.open(pg_database) as desk:
+        assert desk.store.reason_counts(run_id)[("task", "done")] == len(site.feed_urls()) + 1
+    assert status.exit_code == 0, status.output
+    broker = json.loads(status.output)["broker"]
+    assert broker["queues"]["fetch"]["waiting"] == 0
+    assert {"fetch@test", "both@test"} <= set(broker["workers"])
+
+
+def _diff(a: dict, b: dict) -> list:
+    return [
+        (sid, k, a[sid][k], b.get(sid, {}).get(k))
+        for sid in a
+        for k in a[sid]
+        if a[sid][k] != b.get(sid, {}).get(k)
+    ]
