@@ -182,3 +182,68 @@ def _diff(a: dict, b: dict) -> list:
         for k in a[sid]
         if a[sid][k] != b.get(sid, {}).get(k)
     ]
+
+
+def test_a_worker_killed_mid_round_loses_and_duplicates_nothing(
+    site, single_process, pg_database, broker_url, tmp_path
+):
+    _reset_pg(pg_database)
+    # one page at a time, spaced, so the round takes seconds and the kill lands mid-task
+    config = write_config(
+        tmp_path / "quorum.toml",
+        site,
+        pg_database,
+        broker_url,
+        per_host_concurrency=1,
+        per_host_delay=0.05,
+    )
+    logs = [tmp_path / "victim.log", tmp_path / "both.log", tmp_path / "late.log"]
+    victim = start_worker(config, "fetch", "victim", logs[0])
+    both = start_worker(config, "fetch,assemble", "both", logs[1])
+    procs = [both]
+    try:
+        run_id = run_round(config)
+        with Desk.open(pg_database) as desk:
+            deadline = time.monotonic() + 120
+            while desk.store.count_articles() < 10 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait()
+        procs.append(start_worker(config, "fetch", "late", logs[2]))
+        wait_for_build(pg_database, run_id, procs, logs)
+    finally:
+        for p in [victim, *procs]:
+            stop(p)
+    stories, articles = single_process
+    assert article_urls(pg_database) == articles and max(articles.values()) == 1
+    got = stories_of(pg_database)
+    assert got == stories, str(_diff(got, stories))[:3000]
+
+
+def test_a_poison_task_ends_in_the_fetch_log_after_bounded_retries(
+    site, pg_database, broker_url, tmp_path
+):
+    from quorum.workers.app import POLL_TASK, make_app
+    from quorum.workers.tasks import FAILED
+
+    _reset_pg(pg_database)
+    config = write_config(
+        tmp_path / "quorum.toml", site, pg_database, broker_url, task_max_retries=1
+    )
+    log = tmp_path / "w.log"
+    proc = start_worker(config, "fetch", "poison", log)
+    try:
+        with Desk.open(pg_database, config) as desk:
+            make_app(desk.config).send_task(POLL_TASK, args=[["not", "a", "url"], "poison-run"])
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                rows = [r for r in desk.store.fetch_log("poison-run") if r.reason == FAILED]
+                if rows:
+                    break
+                time.sleep(0.2)
+            else:
+                pytest.fail("the poison task never reached the fetch log:\n" + log.read_text())
+    finally:
+        stop(proc)
+    assert len(rows) == 1 and "after 1 retries" in rows[0].detail
+    assert log.read_text().count("Retry in") == 1, "retried once, then dropped"

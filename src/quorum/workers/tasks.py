@@ -65,8 +65,9 @@ def round_done(desk: Desk, run_id: str) -> int:
         return int(s.scalar(q) or 0)
 
 
-def _give_up(task: Any, what: str, run_id: str, exc: BaseException) -> None:
+def _give_up(task: Any, what: Any, run_id: str, exc: BaseException) -> None:
     """The last retry failed: log the reason so the round and the operator see it."""
+    what = what if isinstance(what, str) else repr(what)  # a malformed message's argument
     detail = f"{task.name} after {task.request.retries} retries: {type(exc).__name__}: {exc}"
     SETUP.desk().store.log(run_id, "task", what, ok=False, reason=FAILED, detail=detail[:500])
 
