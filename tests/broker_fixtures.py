@@ -1,4 +1,4 @@
-"""RabbitMQ fixtures: a virtual host of its own per test module on the real broker.
+"""RabbitMQ and Redis fixtures: a virtual host of its own per test module on the real broker.
 
 RabbitMQ is expected at 127.0.0.1:5672 (guest/guest) or at ``QUORUM_TEST_BROKER``. Without
 a broker the tests skip with the reason; under CI (``CI=true``) they fail instead, as the
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+REDIS_URL = os.environ.get("QUORUM_TEST_REDIS", "redis://127.0.0.1:6379/0")
 BROKER_ADMIN = os.environ.get("QUORUM_TEST_BROKER", "amqp://guest:guest@127.0.0.1:5672//")
 
 
@@ -51,3 +52,15 @@ def broker_url() -> Iterator[str]:
     )
     yield BROKER_ADMIN.rstrip("/") + "/" + vhost
     subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    """The Redis server the workers share their per-host limits through."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        _unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    return REDIS_URL

@@ -247,3 +247,80 @@ def test_a_poison_task_ends_in_the_fetch_log_after_bounded_retries(
         stop(proc)
     assert len(rows) == 1 and "after 1 retries" in rows[0].detail
     assert log.read_text().count("Retry in") == 1, "retried once, then dropped"
+
+
+def rss(server, feed: int, items: int) -> bytes:
+    entries = "".join(
+        f"<item><title>Launch report {feed}-{n}</title>"
+        f"<link>{server.url(f'/p/{feed}-{n}.html')}</link>"
+        f"<pubDate>Mon, 0{1 + n % 9} Jun 2026 10:00:00 GMT</pubDate>"
+        f"<description>Satellite launch {feed} {n}.</description></item>"
+        for n in range(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>f{feed}</title>'
+        f"<link>{server.url('/')}</link>{entries}</channel></rss>"
+    ).encode()
+
+
+def page(feed: int, n: int) -> bytes:
+    text = " ".join(["The satellite reached orbit after a launch from the range."] * 12)
+    return (
+        f"<html><head><title>Launch report {feed}-{n}</title></head><body><article>"
+        f"<h1>Launch report {feed}-{n}</h1><p>{text} Item {feed} {n}.</p></article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "per-worker"])
+def test_per_host_limits_hold_across_fetch_workers(
+    shared, http_server, pg_database, broker_url, redis_url, tmp_path
+):
+    """Two fetch workers poll four feeds of one host that answers in 200 ms: with the
+    limits shared through Redis the host never sees more than per_host_concurrency
+    requests at once; each worker on its own limits (the control) goes over."""
+    from quorum.workers.app import POLL_TASK, make_app
+    from quorum.workers.tasks import DONE
+
+    _reset_pg(pg_database)
+    feeds = []
+    for f in range(4):
+        http_server.route(
+            f"/feed{f}.xml", rss(http_server, f, 6), content_type="application/rss+xml"
+        )
+        for n in range(6):
+            http_server.route(f"/p/{f}-{n}.html", page(f, n), content_type="text/html", delay=0.2)
+        feeds.append(http_server.url(f"/feed{f}.xml"))
+    values = {
+        "database": pg_database,
+        "broker_url": broker_url,
+        "allow_private_hosts": True,
+        "use_registry_feeds": False,
+        "respect_robots": False,
+        "per_host_concurrency": 2,
+        "per_host_delay": 0.0,
+        "shared_limits_url": redis_url if shared else "",
+    }
+    config = tmp_path / "quorum.toml"
+    config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = [start_worker(config, "fetch", f"w{i}", log) for i, log in enumerate(logs)]
+    try:
+        with Desk.open(pg_database, config) as desk:
+            celery = make_app(desk.config)
+            for url in feeds:
+                celery.send_task(POLL_TASK, args=[url, "limits-run"])
+            deadline = time.monotonic() + 120
+            while desk.store.reason_counts("limits-run").get(("task", DONE), 0) < len(feeds):
+                assert time.monotonic() < deadline, "\n".join(x.read_text()[-2000:] for x in logs)
+                time.sleep(0.2)
+            stored = desk.store.count_articles()
+    finally:
+        for p in procs:
+            stop(p)
+    assert stored == 24
+    pages = [r for r in http_server.requests if r.path.startswith("/p/")]
+    assert len(pages) == 24
+    if shared:
+        assert http_server.max_in_flight <= 2
+    else:
+        assert http_server.max_in_flight > 2, "the control: two workers, two requests each"

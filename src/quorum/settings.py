@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
         "process. Overridden by QUORUM_BROKER_URL.",
     ),
     Setting(
+        "shared_limits_url",
+        "",
+        "Redis URL (redis://host:6379/0) where fetch workers share their per-host limits "
+        "(per_host_concurrency, per_host_delay, Crawl-delay), so the limits hold over all "
+        "workers together; empty: each worker process keeps its own.",
+    ),
+    Setting(
         "task_max_retries",
         3,
         "Times a worker task that raised is retried (with backoff) before it is logged "

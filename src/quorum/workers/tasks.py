@@ -81,15 +81,15 @@ def register(app: Celery, max_retries: int) -> None:
     @app.task(name=POLL_TASK, **retry)
     def poll(self, feed_url: str, run_id: str) -> int:
         """Poll one feed and fetch its new items' pages; the number of articles stored."""
-        from quorum.fetch import Fetcher
         from quorum.ingest import Ingestor
+        from quorum.workers.limits import fetcher_for
 
         try:
             desk = SETUP.desk()
             ingestor = Ingestor(desk.store, desk.config, desk.registry, desk.beat, run_id)
 
             async def go() -> int:
-                async with Fetcher(desk.config) as fetcher:
+                async with fetcher_for(desk.config) as fetcher:
                     return (await ingestor.poll_feed(feed_url, fetcher)).stored
 
             stored = asyncio.run(go())
@@ -104,15 +104,15 @@ def register(app: Celery, max_retries: int) -> None:
     @app.task(name=PAGE_TASK, **retry)
     def page(self, url: str, run_id: str) -> int:
         """Fetch and store one article page (an archive backfill enqueues these)."""
-        from quorum.fetch import Fetcher
         from quorum.ingest import Ingestor
+        from quorum.workers.limits import fetcher_for
 
         try:
             desk = SETUP.desk()
             ingestor = Ingestor(desk.store, desk.config, desk.registry, desk.beat, run_id)
 
             async def go() -> int:
-                async with Fetcher(desk.config) as fetcher:
+                async with fetcher_for(desk.config) as fetcher:
                     return (await ingestor.ingest_pages([url], fetcher)).stored
 
             stored = asyncio.run(go())
