@@ -220,6 +220,21 @@ def test_a_worker_killed_mid_round_loses_and_duplicates_nothing(
     assert got == stories, str(_diff(got, stories))[:3000]
 
 
+def test_without_a_broker_the_worker_commands_say_so_and_run_stays_in_one_process(
+    tmp_path, monkeypatch
+):
+    from quorum.settings import load_config
+
+    monkeypatch.delenv("QUORUM_BROKER_URL", raising=False)
+    db = str(tmp_path / "q.db")
+    for args in (["worker"], ["scheduler", "--feed", "http://example.org/feed"]):
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 2 and "no broker configured" in result.output
+    assert load_config(cwd=tmp_path).broker_url == ""
+    monkeypatch.setenv("QUORUM_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    assert load_config(cwd=tmp_path).broker_url.startswith("amqp://")
+
+
 def test_a_poison_task_ends_in_the_fetch_log_after_bounded_retries(
     site, pg_database, broker_url, tmp_path
 ):
@@ -246,6 +261,8 @@ def test_a_poison_task_ends_in_the_fetch_log_after_bounded_retries(
     finally:
         stop(proc)
     assert len(rows) == 1 and "after 1 retries" in rows[0].detail
+    status = runner.invoke(app, ["status", "--config", str(config)])
+    assert "last error on fetch: ['not', 'a', 'url']: quorum.poll after 1 retries" in status.output
     assert log.read_text().count("Retry in") == 1, "retried once, then dropped"
 
 

@@ -257,9 +257,24 @@ def broker_status(desk: Desk) -> dict:
     from quorum.workers.status import queue_status
 
     try:
-        return queue_status(make_app(desk.config))
+        info = queue_status(make_app(desk.config))
     except NoBroker as exc:
         return {"error": str(exc)}
+    info["last_errors"] = last_task_errors(desk)
+    return info
+
+
+def last_task_errors(desk: Desk) -> dict[str, str]:
+    """Per queue, the last task dropped after its retries (fetch log, ``task_failed``)."""
+    from quorum.workers.app import ASSEMBLE, ASSEMBLE_TASK, FETCH
+    from quorum.workers.tasks import FAILED
+
+    out: dict[str, str] = {}
+    for row in desk.store.fetch_log(failures_only=True, limit=500):
+        if row.reason == FAILED:
+            queue = ASSEMBLE if row.detail.startswith(ASSEMBLE_TASK) else FETCH
+            out.setdefault(queue, f"{row.url}: {row.detail}"[:300])
+    return out
 
 
 def print_broker(info: dict) -> None:
@@ -272,3 +287,5 @@ def print_broker(info: dict) -> None:
     )
     typer.echo(f"queues: {depths}")
     typer.echo(f"workers seen: {', '.join(info['workers']) or 'none'}")
+    for queue, error in info.get("last_errors", {}).items():
+        typer.echo(f"last error on {queue}: {error}")
