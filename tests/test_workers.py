@@ -341,3 +341,44 @@ def test_per_host_limits_hold_across_fetch_workers(
         assert http_server.max_in_flight <= 2
     else:
         assert http_server.max_in_flight > 2, "the control: two workers, two requests each"
+
+
+def test_a_round_survives_a_broker_restart(site, single_process, pg_database, broker_url, tmp_path):
+    """RabbitMQ's application is stopped and started mid-round: the workers reconnect and
+    the round completes with the stories of the one-process run."""
+    import shutil
+
+    ctl = shutil.which("rabbitmqctl")
+    _reset_pg(pg_database)
+    config = write_config(
+        tmp_path / "quorum.toml",
+        site,
+        pg_database,
+        broker_url,
+        per_host_concurrency=1,
+        per_host_delay=0.05,
+    )
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = [
+        start_worker(config, "fetch", "fetch", logs[0]),
+        start_worker(config, "fetch,assemble", "both", logs[1]),
+    ]
+    try:
+        run_id = run_round(config)
+        with Desk.open(pg_database) as desk:
+            deadline = time.monotonic() + 120
+            while desk.store.count_articles() < 10 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        subprocess.run([ctl, "stop_app"], check=True, capture_output=True, timeout=120)
+        time.sleep(2)
+        subprocess.run([ctl, "start_app"], check=True, capture_output=True, timeout=120)
+        wait_for_build(pg_database, run_id, procs, logs)
+    finally:
+        subprocess.run([ctl, "start_app"], capture_output=True, timeout=120)  # whatever came
+        for p in procs:
+            stop(p)
+    stories, articles = single_process
+    assert article_urls(pg_database) == articles and max(articles.values()) == 1
+    got = stories_of(pg_database)
+    assert got == stories, str(_diff(got, stories))[:3000]
+    assert any("Connection to broker lost" in log.read_text() for log in logs)
