@@ -60,8 +60,9 @@ def make_app(config: Config) -> Celery:
         broker_connection_max_retries=None,
         worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_heartbeat=10,
-        worker_send_task_events=True,  # Flower and `celery events` see the tasks
-        task_send_sent_event=True,
+        # no task events by default (four more broker messages a task); Flower turns them
+        # on in the running workers when it starts (`celery control enable_events`)
+        worker_send_task_events=False,
     )
     from quorum.workers.tasks import register
 
