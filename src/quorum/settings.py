@@ -29,6 +29,27 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite path or SQLAlchemy URL (postgresql+psycopg://...). "
         "Overridden by --db and by QUORUM_DATABASE_URL.",
     ),
+    # distributed workers (quorum.workers); empty: every stage runs in one process
+    Setting(
+        "broker_url",
+        "",
+        "Celery broker (amqp://user:pass@host:5672/vhost, RabbitMQ) that `quorum worker` "
+        "and `quorum scheduler` share; empty (the default): `run` and `build` work in one "
+        "process. Overridden by QUORUM_BROKER_URL.",
+    ),
+    Setting(
+        "shared_limits_url",
+        "",
+        "Redis URL (redis://host:6379/0) where fetch workers share their per-host limits "
+        "(per_host_concurrency, per_host_delay, Crawl-delay), so the limits hold over all "
+        "workers together; empty: each worker process keeps its own.",
+    ),
+    Setting(
+        "task_max_retries",
+        3,
+        "Times a worker task that raised is retried (with backoff) before it is logged "
+        "in the fetch log as `task_failed` and dropped, so a poison input cannot loop.",
+    ),
     # fetching
     Setting(
         "user_agent",
@@ -265,7 +286,8 @@ def _same_kind(default: Any, value: Any) -> bool:
 
 def _with_env(config: Config) -> Config:
     url = os.environ.get("QUORUM_DATABASE_URL")
-    return config.with_overrides(database=url) if url else config
+    broker = os.environ.get("QUORUM_BROKER_URL")
+    return config.with_overrides(database=url or None, broker_url=broker or None)
 
 
 def settings_markdown() -> str:

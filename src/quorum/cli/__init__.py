@@ -17,6 +17,7 @@ from quorum.cli import (
     ingest_cmd,  # noqa: F401
     stories_cmd,  # noqa: F401
     web_cmd,  # noqa: F401
+    worker_cmd,  # noqa: F401
 )
 from quorum.cli.app import app
 

@@ -229,6 +229,8 @@ def status(
             "all_reasons": {f"{k}:{r}": n for (k, r), n in sorted(total.items())},
             "stories": len(store.stories()),
         }
+        if desk.config.broker_url:
+            data["broker"] = broker_status(desk)
         if as_json:
             print_json(data)
             return
@@ -242,6 +244,48 @@ def status(
         for (kind, reason), n in sorted(total.items()):
             table.add_row(kind, reason, str(last.get((kind, reason), 0)), str(n))
         Console().print(table)
+        if "broker" in data:
+            print_broker(data["broker"])
         failures = store.fetch_log(run_id, failures_only=True, limit=20) if run_id else []
         for row in failures:
             typer.echo(f"  {row.reason:<20} {row.url}  {row.detail[:100]}")
+
+
+def broker_status(desk: Desk) -> dict:
+    """Queue depths and workers seen, for a desk with ``broker_url`` (quorum.workers)."""
+    from quorum.workers.app import NoBroker, make_app
+    from quorum.workers.status import queue_status
+
+    try:
+        info = queue_status(make_app(desk.config))
+    except NoBroker as exc:
+        return {"error": str(exc)}
+    info["last_errors"] = last_task_errors(desk)
+    return info
+
+
+def last_task_errors(desk: Desk) -> dict[str, str]:
+    """Per queue, the last task dropped after its retries (fetch log, ``task_failed``)."""
+    from quorum.workers.app import ASSEMBLE, ASSEMBLE_TASK, FETCH
+    from quorum.workers.tasks import FAILED
+
+    out: dict[str, str] = {}
+    for row in desk.store.fetch_log(failures_only=True, limit=500):
+        if row.reason == FAILED:
+            queue = ASSEMBLE if row.detail.startswith(ASSEMBLE_TASK) else FETCH
+            out.setdefault(queue, f"{row.url}: {row.detail}"[:300])
+    return out
+
+
+def print_broker(info: dict) -> None:
+    if "error" in info:
+        typer.echo(f"broker: {info['error']}")
+        return
+    depths = ", ".join(
+        f"{q} {d['waiting']} waiting/{d['consumers']} consumer(s)"
+        for q, d in info["queues"].items()
+    )
+    typer.echo(f"queues: {depths}")
+    typer.echo(f"workers seen: {', '.join(info['workers']) or 'none'}")
+    for queue, error in info.get("last_errors", {}).items():
+        typer.echo(f"last error on {queue}: {error}")
