@@ -33,13 +33,16 @@ from quorum.enrich.entities import (
 OUT = Path(__file__).resolve().parents[1] / "src" / "quorum" / "data" / "ner" / "tagger.npz"
 
 
-def read(path: Path) -> list[tuple[list[str], list[str]]]:
+def read(path: Path, docs: list[int] | None = None) -> list[tuple[list[str], list[str]]]:
+    """(tokens, tags) rows; ``docs`` (when given) receives each row's document index."""
     rows = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             if row["tokens"] and row["tokens"][0] != "-DOCSTART-":
                 rows.append((row["tokens"], row["ner_tags"]))
+                if docs is not None:
+                    docs.append(int(row.get("doc_index", 0)))
     return rows
 
 
@@ -117,7 +120,17 @@ def train(rows, epochs: int, seed: int) -> Averaged:
     return model
 
 
-def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
+def feature_counts(rows) -> Counter:
+    counts: Counter = Counter()
+    for sent in static_features(rows):
+        for fs in sent:
+            counts.update(fs)
+    return counts
+
+
+def pruned(model: Averaged, counts: Counter, min_count: int) -> tuple[list[str], np.ndarray]:
+    """Features seen at least ``min_count`` times (history features always) and their
+    float16 weight matrix: rare features mostly memorise single training sentences."""
     weights = model.averaged()
     keep = sorted(f for f in weights if counts[f] >= min_count or f.startswith("t-"))
     matrix = np.zeros((len(keep), len(model.classes)), dtype=np.float16)
@@ -125,6 +138,11 @@ def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
     for r, f in enumerate(keep):
         for c, v in weights[f].items():
             matrix[r, col[c]] = v
+    return keep, matrix
+
+
+def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
+    keep, matrix = pruned(model, counts, min_count)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         out,
@@ -135,6 +153,27 @@ def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
     return len(keep)
 
 
+def cross_validate(rows, docs: list[int], args) -> None:
+    """K-fold cross-validation on the training file, folds by document (never splitting
+    one Reuters story between train and test), printed beside the validation score."""
+    from quorum.evaluation.ner import evaluate_tagger
+
+    scores = []
+    for fold in range(args.cv):
+        train_rows = [r for r, d in zip(rows, docs, strict=True) if d % args.cv != fold]
+        test_rows = [r for r, d in zip(rows, docs, strict=True) if d % args.cv == fold]
+        model = train(train_rows, args.epochs, args.seed)
+        keep, matrix = pruned(model, feature_counts(train_rows), args.min_count)
+        tagger = PerceptronTagger(keep, matrix, model.classes)
+        result = evaluate_tagger(tagger.tag, test_rows)
+        scores.append(result.micro_f1)
+        per_type = " ".join(f"{t} {v.f1:.4f}" for t, v in result.per_type.items())
+        print(f"fold {fold + 1}/{args.cv}: micro F1 {result.micro_f1:.4f} ({per_type})")
+    mean = sum(scores) / len(scores)
+    spread = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    print(f"{args.cv}-fold CV on train: micro F1 {mean:.4f} ± {spread:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("train", type=Path)
@@ -143,14 +182,17 @@ def main() -> None:
     parser.add_argument("--min-count", type=int, default=2)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--cv", type=int, default=0, help="Only report K-fold CV on the train file (no write)."
+    )
     args = parser.parse_args()
-    rows = read(args.train)
-    counts: Counter = Counter()
-    for sent in static_features(rows):
-        for fs in sent:
-            counts.update(fs)
+    docs: list[int] = []
+    rows = read(args.train, docs)
+    if args.cv:
+        cross_validate(rows, docs, args)
+        return
     model = train(rows, args.epochs, args.seed)
-    kept = save(model, counts, args.min_count, args.out)
+    kept = save(model, feature_counts(rows), args.min_count, args.out)
     print(f"wrote {args.out} ({kept} features, {args.out.stat().st_size} bytes)")
     if args.dev:
         from quorum.evaluation.ner import evaluate_tagger
