@@ -283,7 +283,19 @@ def test_real_news_entity_labels_hold_verdicts_only():
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     keys = {"article_id", "start", "surface", "name", "type", "verdict", "version"}
     assert all(set(r) == keys and r["verdict"] in ("right", "wrong") for r in rows)
-    by_version = {v: [r for r in rows if r["version"] == v] for v in ("before", "after")}
-    assert [len(v) for v in by_version.values()] == [300, 300]
+    versions = ("before", "rules", "after")
+    by_version = {v: [r for r in rows if r["version"] == v] for v in versions}
+    assert [len(v) for v in by_version.values()] == [300, 300, 300]
     wrong = {v: sum(r["verdict"] == "wrong" for r in rs) for v, rs in by_version.items()}
-    assert wrong["after"] < wrong["before"]
+    assert wrong["after"] < wrong["before"] and wrong["rules"] < wrong["before"]
+
+
+def test_shipped_tagger_reads_capitals_against_its_lower_case_lexicon():
+    from quorum.enrich.entities import token_features
+
+    tagger = PerceptronTagger.load()
+    assert tagger.lowercase and "police" in tagger.lowercase
+    words = ["Police", "said", "Corwin", "left", "."]
+    assert "first|lc" in token_features(words, 0, False, None, tagger.lowercase)
+    assert "mid|nolc" in token_features(words, 2, False, None, tagger.lowercase)
+    assert not any(f.startswith("cap|") for f in token_features(words, 0, False))
