@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,124 @@ def test_find_spans_are_exact_and_disjoint_on_any_text(recognizer, text):
         assert text[m.span.start : m.span.end] == m.span.text
         assert m.span.start >= previous_end
         previous_end = m.span.end
+
+
+# --- canonical names on real-news shapes (issue 15) ------------------------------------
+
+
+def _model_names(recognizer, text):
+    return {m.entity.name for m in recognizer.find(text, article_id=1) if m.source == "model"}
+
+
+def test_page_furniture_and_openers_never_become_names(recognizer):
+    text = (
+        "Hide Caption 1 of 25 Photos: Russian plane crashes in Egypt.\n"
+        "Click here for reprint permission.\n"
+        "JUST WATCHED BBC in hot seat Replay More Videos ... MUST WATCH BBC in hot seat\n"
+        "Sign up for Daily Newsletters Manage Newsletters\n"
+        "Why does it matter? Or was he simply used? Social Media is a mess."
+    )
+    names = _model_names(recognizer, text)
+    for furniture in ("Hide Caption", "Photos", "Click", "Videos", "Replay", "Why", "Or"):
+        assert furniture not in names
+    assert not any("Newsletters" in n or "Media" in n for n in names)
+
+
+def test_titles_are_cut_from_people(recognizer):
+    mentions = recognizer.find("Rear Adm. John Kirby said the target was hit.", article_id=1)
+    people = [m for m in mentions if m.entity.type == "PER"]
+    assert [m.span.text for m in people] == ["John Kirby"]
+    assert not any(m.span.text.startswith("Rear") for m in mentions)
+
+
+def test_a_lone_surname_links_whatever_its_place_in_the_article(recognizer):
+    text = "Keller spoke first. Later, Maria Keller, a NASA engineer, spoke in Houston."
+    people = [m for m in recognizer.find(text, article_id=1) if m.entity.type == "PER"]
+    assert {m.entity.name for m in people} == {"Maria Keller"}
+    assert len(people) == 2
+
+
+def test_us_is_the_country_whatever_type_the_model_guessed(recognizer):
+    text = "Trump's decision strains longstanding US alliances in the region."
+    us = [m for m in recognizer.find(text, article_id=1) if m.span.text == "US"]
+    assert [(m.entity.name, m.entity.type) for m in us] == [("United States", "LOC")]
+
+
+def test_spelling_variants_of_a_gazetteer_acronym_match(gazetteer):
+    hits = gazetteer.find("The Nato summit, then NATO again.")
+    assert [h.entity.name for h in hits] == ["NATO", "NATO"]
+
+
+def _hit(name, etype, start, source="model"):
+    from quorum.enrich.entities import Hit
+    from quorum.records import Entity
+
+    return Hit(Entity(name, etype), start, start + len(name), source)
+
+
+def _canonical(text, hits, gazetteer):
+    from quorum.enrich.entity_names import NameRules, canonicalise
+
+    return canonicalise(text, hits, NameRules.load(), gazetteer.lookup)
+
+
+def test_case_variants_become_one_name(gazetteer):
+    text = "CORWIN WINS AGAIN. Corwin said on Monday that Corwin would stay."
+    hits = [_hit("CORWIN", "PER", 0), _hit("Corwin", "PER", 19), _hit("Corwin", "ORG", 47)]
+    out = _canonical(text, hits, gazetteer)
+    assert {(h.entity.name, h.entity.type) for h in out} == {("Corwin", "PER")}
+
+
+def test_a_bare_service_name_is_the_us_one_unless_another_name_owns_it(gazetteer):
+    text = "Navy ships sailed. The Chinese Navy watched."
+    out = _canonical(text, [_hit("Navy", "ORG", 0), _hit("Navy", "ORG", 31)], gazetteer)
+    assert out[0].entity.name == "U.S. Navy" and out[0].entity.type == "SERVICE"
+    assert out[1].entity.name == "Navy"
+
+
+def test_us_prefixed_and_bare_forms_of_one_model_name_merge(gazetteer):
+    text = "The U.S. Treasury acted. Treasury officials said so."
+    out = _canonical(
+        text, [_hit("U.S. Treasury", "ORG", 4), _hit("Treasury", "ORG", 25)], gazetteer
+    )
+    assert [h.entity.name for h in out] == ["U.S. Treasury", "U.S. Treasury"]
+
+
+def test_the_article_votes_one_type_per_name(gazetteer):
+    text = "Haddad said. Haddad added. Haddad left."
+    hits = [_hit("Haddad", "PER", 0), _hit("Haddad", "LOC", 13), _hit("Haddad", "PER", 27)]
+    assert {h.entity.type for h in _canonical(text, hits, gazetteer)} == {"PER"}
+
+
+def test_no_gazetteer_name_is_on_the_never_lists(gazetteer):
+    from quorum.enrich.entity_names import NameRules
+
+    rules = NameRules.load()
+    for entity in gazetteer.entities:
+        for alias in (entity.name, *entity.aliases):
+            assert alias.lower().rstrip(".") not in rules.never, alias
+
+
+def test_real_news_entity_labels_hold_verdicts_only():
+    from importlib import resources
+
+    path = resources.files("quorum") / "data" / "labels" / "realnews-entities.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    keys = {"article_id", "start", "surface", "name", "type", "verdict", "version"}
+    assert all(set(r) == keys and r["verdict"] in ("right", "wrong") for r in rows)
+    versions = ("before", "rules", "after")
+    by_version = {v: [r for r in rows if r["version"] == v] for v in versions}
+    assert [len(v) for v in by_version.values()] == [300, 300, 300]
+    wrong = {v: sum(r["verdict"] == "wrong" for r in rs) for v, rs in by_version.items()}
+    assert wrong["after"] < wrong["before"] and wrong["rules"] < wrong["before"]
+
+
+def test_shipped_tagger_reads_capitals_against_its_lower_case_lexicon():
+    from quorum.enrich.entities import token_features
+
+    tagger = PerceptronTagger.load()
+    assert tagger.lowercase and "police" in tagger.lowercase
+    words = ["Police", "said", "Corwin", "left", "."]
+    assert "first|lc" in token_features(words, 0, False, None, tagger.lowercase)
+    assert "mid|nolc" in token_features(words, 2, False, None, tagger.lowercase)
+    assert not any(f.startswith("cap|") for f in token_features(words, 0, False))

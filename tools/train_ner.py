@@ -1,14 +1,23 @@
 """Train the classical NER tagger shipped in ``src/quorum/data/ner/tagger.npz``.
 
 An averaged perceptron (Collins 2002; greedy decoding as in Honnibal's tagger) over the
-hand features of ``quorum.enrich.entities.token_features``, trained on the CoNLL-2003 TRAIN
+hand features of ``quorum.enrich.perceptron.token_features``, trained on the CoNLL-2003 TRAIN
 split. Only learned weights are written, never the data (Reuters text is research use only).
 
     python tools/train_ner.py /work/shared/data/ner/conll2003-train.jsonl \
         --dev /work/shared/data/ner/conll2003-validation.jsonl
 
+Data: CoNLL-2003 English (Tjong Kim Sang & De Meulder 2003; Reuters RCV1 text, research use
+only), as the JSONL of ``../shared/data/ner/`` (tokens, ner_tags, doc_index).
+
 The feature list is pruned to features seen at least ``--min-count`` times, and weights are
 stored as float16: the file stays small and the loss of precision does not change a tag.
+Beside the weights goes the lower-case lexicon (words the training text writes in lower case
+twice or more): a capital on one of those is weaker evidence of a name than a capital on a
+word never seen in lower case (+0.010 micro F1 on validation when trained on a third of train;
++0.005 trained on all of it). ``--cv 5`` reports 5-fold cross-validation on train (folds by
+document) to set beside the validation score; ``--subsample 3`` trains on a third for quick
+feature search.
 """
 
 from __future__ import annotations
@@ -22,24 +31,28 @@ from pathlib import Path
 
 import numpy as np
 
-from quorum.enrich.entities import (
+from quorum.enrich.perceptron import (
     BOUNDARY,
     PerceptronTagger,
     history_features,
     is_caps_sentence,
     token_features,
+    word_shape,
 )
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "quorum" / "data" / "ner" / "tagger.npz"
 
 
-def read(path: Path) -> list[tuple[list[str], list[str]]]:
+def read(path: Path, docs: list[int] | None = None) -> list[tuple[list[str], list[str]]]:
+    """(tokens, tags) rows; ``docs`` (when given) receives each row's document index."""
     rows = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             if row["tokens"] and row["tokens"][0] != "-DOCSTART-":
                 rows.append((row["tokens"], row["ner_tags"]))
+                if docs is not None:
+                    docs.append(int(row.get("doc_index", 0)))
     return rows
 
 
@@ -85,18 +98,25 @@ class Averaged:
         return out
 
 
-def static_features(rows):
+def lowercase_lexicon(rows, min_count: int = 2) -> frozenset[str]:
+    """Words the training text writes in lower case at least ``min_count`` times."""
+    counts = Counter(w for words, _ in rows for w in words if w.isalpha() and w.islower())
+    return frozenset(w for w, n in counts.items() if n >= min_count)
+
+
+def static_features(rows, lowercase: frozenset[str] | None = None):
     out = []
     for words, _ in rows:
         caps = is_caps_sentence(words)
-        out.append([token_features(words, i, caps) for i in range(len(words))])
+        shapes = [word_shape(w) for w in words]
+        out.append([token_features(words, i, caps, shapes, lowercase) for i in range(len(words))])
     return out
 
 
-def train(rows, epochs: int, seed: int) -> Averaged:
+def train(rows, epochs: int, seed: int, lowercase: frozenset[str] | None = None) -> Averaged:
     classes = sorted({t for _, tags in rows for t in tags})
     model = Averaged(classes)
-    feats = static_features(rows)
+    feats = static_features(rows, lowercase)
     order = list(range(len(rows)))
     rng = random.Random(seed)
     for epoch in range(epochs):
@@ -117,7 +137,17 @@ def train(rows, epochs: int, seed: int) -> Averaged:
     return model
 
 
-def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
+def feature_counts(rows, lowercase: frozenset[str] | None = None) -> Counter:
+    counts: Counter = Counter()
+    for sent in static_features(rows, lowercase):
+        for fs in sent:
+            counts.update(fs)
+    return counts
+
+
+def pruned(model: Averaged, counts: Counter, min_count: int) -> tuple[list[str], np.ndarray]:
+    """Features seen at least ``min_count`` times (history features always) and their
+    float16 weight matrix: rare features mostly memorise single training sentences."""
     weights = model.averaged()
     keep = sorted(f for f in weights if counts[f] >= min_count or f.startswith("t-"))
     matrix = np.zeros((len(keep), len(model.classes)), dtype=np.float16)
@@ -125,14 +155,55 @@ def save(model: Averaged, counts: Counter, min_count: int, out: Path) -> int:
     for r, f in enumerate(keep):
         for c, v in weights[f].items():
             matrix[r, col[c]] = v
+    return keep, matrix
+
+
+def save(
+    model: Averaged,
+    counts: Counter,
+    min_count: int,
+    out: Path,
+    lowercase: frozenset[str] | None = None,
+) -> int:
+    keep, matrix = pruned(model, counts, min_count)
     out.parent.mkdir(parents=True, exist_ok=True)
+    extra = {}
+    if lowercase is not None:
+        extra["lowercase"] = _bytes("\n".join(sorted(lowercase)))
     np.savez_compressed(
         out,
-        features=np.frombuffer("\n".join(keep).encode("utf-8"), dtype=np.uint8),
-        classes=np.frombuffer("\n".join(model.classes).encode("utf-8"), dtype=np.uint8),
+        features=_bytes("\n".join(keep)),
+        classes=_bytes("\n".join(model.classes)),
         weights=matrix,
+        **extra,
     )
     return len(keep)
+
+
+def _bytes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def cross_validate(rows, docs: list[int], args) -> None:
+    """K-fold cross-validation on the training file, folds by document (never splitting
+    one Reuters story between train and test), printed beside the validation score."""
+    from quorum.evaluation.ner import evaluate_tagger
+
+    scores = []
+    for fold in range(args.cv):
+        train_rows = [r for r, d in zip(rows, docs, strict=True) if d % args.cv != fold]
+        test_rows = [r for r, d in zip(rows, docs, strict=True) if d % args.cv == fold]
+        lexicon = None if args.no_lexicon else lowercase_lexicon(train_rows)
+        model = train(train_rows, args.epochs, args.seed, lexicon)
+        keep, matrix = pruned(model, feature_counts(train_rows, lexicon), args.min_count)
+        tagger = PerceptronTagger(keep, matrix, model.classes, lexicon)
+        result = evaluate_tagger(tagger.tag, test_rows)
+        scores.append(result.micro_f1)
+        per_type = " ".join(f"{t} {v.f1:.4f}" for t, v in result.per_type.items())
+        print(f"fold {fold + 1}/{args.cv}: micro F1 {result.micro_f1:.4f} ({per_type})")
+    mean = sum(scores) / len(scores)
+    spread = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    print(f"{args.cv}-fold CV on train: micro F1 {mean:.4f} ± {spread:.4f}")
 
 
 def main() -> None:
@@ -143,14 +214,30 @@ def main() -> None:
     parser.add_argument("--min-count", type=int, default=2)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--cv", type=int, default=0, help="Only report K-fold CV on the train file (no write)."
+    )
+    parser.add_argument(
+        "--no-lexicon", action="store_true", help="Train without the lower-case lexicon."
+    )
+    parser.add_argument(
+        "--subsample",
+        type=int,
+        default=1,
+        help="Keep one training document in N (fast feature search; train in full once).",
+    )
     args = parser.parse_args()
-    rows = read(args.train)
-    counts: Counter = Counter()
-    for sent in static_features(rows):
-        for fs in sent:
-            counts.update(fs)
-    model = train(rows, args.epochs, args.seed)
-    kept = save(model, counts, args.min_count, args.out)
+    docs: list[int] = []
+    rows = read(args.train, docs)
+    if args.subsample > 1:
+        kept_rows = [(r, d) for r, d in zip(rows, docs, strict=True) if d % args.subsample == 0]
+        rows, docs = [r for r, _ in kept_rows], [d // args.subsample for _, d in kept_rows]
+    if args.cv:
+        cross_validate(rows, docs, args)
+        return
+    lexicon = None if args.no_lexicon else lowercase_lexicon(rows)
+    model = train(rows, args.epochs, args.seed, lexicon)
+    kept = save(model, feature_counts(rows, lexicon), args.min_count, args.out, lexicon)
     print(f"wrote {args.out} ({kept} features, {args.out.stat().st_size} bytes)")
     if args.dev:
         from quorum.evaluation.ner import evaluate_tagger
