@@ -28,23 +28,37 @@ log = logging.getLogger(__name__)
 # VADER's recommended +/-0.05 neutral band; 0.5 for "very", where one clearly emotive word
 # ("killed", "wins") already puts a short headline.
 VADER_NEUTRAL, VADER_STRONG = 0.05, 0.5
-HOLDOUT_SHARE = 10  # one row in ten of NewsMTSC train is held out from training
+HOLDOUT_SHARE = 10  # one sentence in ten of NewsMTSC train is held out, one more is dev
 
 
 @dataclass(frozen=True, slots=True)
 class LabelledText:
-    """One evaluation row: the text (target marked), its 3-class label, its tier if known."""
+    """One evaluation row: the text (target marked), its 3-class label, its tier if known.
+
+    ``sentence`` is the unmarked text (models that read the target by name want it) and
+    ``group`` what splits go by: NewsMTSC repeats a sentence once per target (and a few
+    sentences under two ``sentence_id``s), so the group is the sentence's own text.
+    """
 
     text: str
     target: str | None
     label: str
     tier: str | None = None
     id: str = ""
+    sentence: str = ""
+    group: str = ""
 
 
-def in_holdout(row_id: str) -> bool:
-    """Deterministic hold-out split of NewsMTSC train by a hash of the row id."""
-    return int(hashlib.sha1(row_id.encode("utf-8")).hexdigest()[:8], 16) % HOLDOUT_SHARE == 0
+def split_of(group: str) -> str:
+    """NewsMTSC train split by a hash of the sentence (``LabelledText.group``): ``heldout``
+    (a tenth, never trained or tuned on), ``dev`` (a tenth, for epochs and cuts) or ``train``."""
+    bucket = int(hashlib.sha1(group.encode("utf-8")).hexdigest()[:8], 16) % HOLDOUT_SHARE
+    return "heldout" if bucket == 0 else "dev" if bucket == 1 else "train"
+
+
+def in_holdout(group: str) -> bool:
+    """Whether a NewsMTSC sentence (its group) is in the held-out tenth."""
+    return split_of(group) == "heldout"
 
 
 def tier_of_valence(valence: float) -> str:
@@ -58,12 +72,15 @@ def parse_row(row: dict) -> LabelledText | None:
         sentence = str(row["sentence"])
         target = row.get("target")
         text = mark_target(sentence, target, row.get("target_start"), row.get("target_end"))
-        return LabelledText(text, target, row["label"], None, str(row.get("id", "")))
+        row_id = str(row.get("id", ""))
+        group = " ".join(sentence.lower().split())
+        return LabelledText(text, target, row["label"], None, row_id, sentence, group)
     if "headline" in row and ("label_5" in row or "valence" in row):
         tier = row.get("label_5")
         if tier not in TIERS:
             tier = tier_of_valence(float(row["valence"]))
-        return LabelledText(str(row["headline"]), None, coarse(tier), tier, str(row.get("id", "")))
+        headline, row_id = str(row["headline"]), str(row.get("id", ""))
+        return LabelledText(headline, None, coarse(tier), tier, row_id, headline, row_id)
     return None
 
 
@@ -74,7 +91,7 @@ def read_rows(path: Path, holdout_only: bool = False) -> list[LabelledText]:
         parsed = parse_row(row)
         if parsed is None:
             raise SkipRow("neither NewsMTSC nor SemEval format")
-        return None if holdout_only and not in_holdout(parsed.id) else parsed
+        return None if holdout_only and not in_holdout(parsed.group) else parsed
 
     return list(read_jsonl(path, parse))
 
