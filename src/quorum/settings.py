@@ -128,6 +128,14 @@ SETTINGS: tuple[Setting, ...] = (
         "`classical` (gazetteer + the shipped perceptron tagger), `spacy` (gazetteer + "
         "spaCy en_core_web_sm, the `ner` extra) or `auto` (spaCy when installed).",
     ),
+    # minilm: NewsMTSC held-out macro-F1 well above classic's (data/sentiment/TIERS.md).
+    Setting(
+        "sentiment_model",
+        "minilm",
+        "Sentence sentiment model: `minilm` (fine-tuned MiniLM, int8 ONNX run by "
+        "onnxruntime; falls back to classic when either is missing) or `classic` (linear "
+        "model + VADER lexicon).",
+    ),
     # 3: enough to show why an article reads as it does without repeating its whole text.
     Setting(
         "sentiment_evidence_sentences",

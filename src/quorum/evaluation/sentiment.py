@@ -154,3 +154,81 @@ def evaluate(
             vader_tier_mae=round(theirs["mae"], 4),
         )
     return out
+
+
+# --- story tiers against judged real-news stories ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVerdict:
+    """A judged story: its founder and member ids in the real-news dump, the judged tier,
+    and its half (``tune``: cuts chosen on it; ``heldout``: reported only)."""
+
+    founder: str
+    members: tuple[str, ...]
+    tier: str
+    half: str
+
+
+def read_story_verdicts(path: Path) -> list[StoryVerdict]:
+    """``realnews-sentiment.jsonl`` rows (ids and verdicts only, no texts)."""
+
+    def parse(row: dict) -> StoryVerdict:
+        if row.get("tier") not in TIERS:
+            raise SkipRow(f"tier must be one of {TIERS}")
+        members = tuple(str(m) for m in row["members"])
+        return StoryVerdict(str(row["story_founder"]), members, row["tier"], row["half"])
+
+    return list(read_jsonl(path, parse))
+
+
+def read_dump_articles(path: Path, wanted: set[str]) -> dict[str, tuple[str, str]]:
+    """id -> (title, text) of the wanted articles of a real-news JSONL dump."""
+
+    def parse(row: dict) -> tuple[str, str, str] | None:
+        key = str(row["id"])
+        return (key, row.get("title") or "", row.get("text") or "") if key in wanted else None
+
+    return {key: (title, text) for key, title, text in read_jsonl(path, parse)}
+
+
+def story_polarities(scorer, verdicts: Sequence[StoryVerdict], articles: dict) -> list[float]:
+    """Each judged story's polarity as ``scorer`` computes it (articles missing from the
+    dump are left out; a story with none scores 0)."""
+    out = []
+    for verdict in verdicts:
+        scores = [
+            scorer.score_article(*articles[m], article_id=m)
+            for m in verdict.members
+            if m in articles
+        ]
+        out.append(scorer.score_story(scores).value)
+    return out
+
+
+def story_figures(gold: Sequence[str], guess: Sequence[str]) -> dict:
+    """Five-tier accuracy, MAE, three-class macro-F1 and how often each tier was given."""
+    figures = tier_figures(gold, guess)
+    return {
+        "stories": len(gold),
+        "tier_accuracy": round(figures["accuracy"], 4),
+        "tier_mae": round(figures["mae"], 4),
+        "macro_f1_3class": round(
+            macro_f1([coarse(t) for t in gold], [coarse(t) for t in guess]), 4
+        ),
+        "tiers_given": {t: sum(g == t for g in guess) for t in TIERS},
+        "tiers_judged": {t: sum(g == t for g in gold) for t in TIERS},
+    }
+
+
+def evaluate_stories(scorer, dump: Path, labels: Path) -> dict:
+    """Story-tier figures of ``scorer`` on each half of the judged stories, and on all."""
+    verdicts = read_story_verdicts(labels)
+    articles = read_dump_articles(dump, {m for v in verdicts for m in v.members})
+    polarity = story_polarities(scorer, verdicts, articles)
+    out = {}
+    for half in ("tune", "heldout", "all"):
+        idx = [k for k, v in enumerate(verdicts) if half in ("all", v.half)]
+        guess = [scorer.cuts.aggregate_tier(polarity[k]) for k in idx]
+        out[half] = story_figures([verdicts[k].tier for k in idx], guess)
+    return out
