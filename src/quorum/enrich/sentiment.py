@@ -2,12 +2,12 @@
 
 Two sentence models (the ``sentiment_model`` setting):
 
-- ``minilm`` (default): all-MiniLM-L6-v2 fine-tuned on NewsMTSC (sentence paired with its
+- ``minilm``: all-MiniLM-L6-v2 fine-tuned on NewsMTSC (sentence paired with its
   target when one is named), exported to int8 ONNX and run by onnxruntime:
   ``data/sentiment/minilm/`` (``model.onnx``, ``tokenizer.json``, ``tiers.json``), rebuilt
   by ``tools/train_sentiment_minilm.py``. Its P(negative), P(neutral), P(positive) are used
   as they are (no lexicon blend).
-- ``classic`` (the fallback when onnxruntime or the model file is missing): TF-IDF word
+- ``classic`` (default, and the fallback when onnxruntime or the model file is missing): TF-IDF word
   (1-2)-grams and character (2-5)-grams plus four lexicon scores (VADER +
   ``data/sentiment/news_lexicon.tsv``) into a multinomial logistic regression trained on
   NewsMTSC (the target replaced by the placeholder ``qtarget``), blended with the
@@ -45,7 +45,7 @@ from quorum.text import sentence_spans
 log = logging.getLogger(__name__)
 
 SENTIMENT_MODELS = ("minilm", "classic")
-DEFAULT_MODEL = "minilm"
+DEFAULT_MODEL = "classic"  # see the sentiment_model setting for why
 TIERS = ("very_negative", "negative", "neutral", "positive", "very_positive")
 CLASSES = ("negative", "neutral", "positive")
 TARGET_PLACEHOLDER = "qtarget"
