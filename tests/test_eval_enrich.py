@@ -127,7 +127,7 @@ def test_holdout_split_is_deterministic_and_about_a_tenth():
     assert 0.07 < share < 0.13
     assert [in_holdout(i) for i in ids[:50]] == [in_holdout(i) for i in ids[:50]]
     rows = read_rows(FIXTURES / "newsmtsc-tiny.jsonl", holdout_only=True)
-    assert all(in_holdout(r.id) for r in rows)
+    assert all(in_holdout(r.group) for r in rows)  # split by sentence, not row
 
 
 @pytest.mark.parametrize("name", ["semeval-tiny.jsonl", "newsmtsc-tiny.jsonl"])

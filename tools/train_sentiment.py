@@ -166,14 +166,14 @@ def _blend_all(p: np.ndarray, compound: np.ndarray, w: float) -> np.ndarray:
     return (1 - w) * p + w * lexicon
 
 
-def calibrate(data: Calibration) -> TierCuts:
-    """Lexicon weight, neutral bias and strong cut maximising, with equal weight,
-    NewsMTSC macro-F1 + SemEval macro-F1 + SemEval five-tier accuracy."""
+def calibrate(data: Calibration, weights=np.arange(0.0, 1.01, 0.1)) -> TierCuts:
+    """Lexicon weight (one of ``weights``), neutral bias and strong cut maximising, with
+    equal weight, NewsMTSC macro-F1 + SemEval macro-F1 + SemEval five-tier accuracy."""
     news_gold = np.array([CLASSES.index(g) for g in data.news_gold])
     sem_gold5 = np.array([TIERS.index(t) for t in data.sem_gold5])
     sem_gold3 = np.array([CLASSES.index(coarse(t)) for t in data.sem_gold5])
     best = None
-    for w in np.arange(0.0, 1.01, 0.1):
+    for w in weights:
         news_b = _blend_all(data.news_p, data.news_compound, w)
         sem_b = _blend_all(data.sem_p, data.sem_compound, w)
         sem_pol = sem_b[:, 2] - sem_b[:, 0]
@@ -228,8 +228,8 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = read_rows(args.newsmtsc)
-    train = [r for r in rows if not in_holdout(r.id)]
-    held = [r for r in rows if in_holdout(r.id)]
+    train = [r for r in rows if not in_holdout(r.group)]
+    held = [r for r in rows if in_holdout(r.group)]
     print(f"NewsMTSC: {len(train)} train, {len(held)} hold-out", file=sys.stderr)
     texts, labels = [r.text for r in train], [r.label for r in train]
     c = choose_c(texts, labels) if args.search_c else args.c

@@ -96,7 +96,16 @@ def eval_sentiment(
     holdout: bool = typer.Option(
         False,
         "--holdout",
-        help="Only the NewsMTSC rows held out from training (split by a hash of the row id).",
+        help="Only the NewsMTSC rows held out from training and tuning (split by sentence).",
+    ),
+    model: str = typer.Option(
+        "", "--model", help="minilm | classic (default: the sentiment_model setting's default)."
+    ),
+    stories: Path | None = typer.Option(
+        None,
+        "--stories",
+        help="Judged story tiers (data/labels/realnews-sentiment.jsonl); --data is then the "
+        "real-news dump they refer to.",
     ),
     check: bool = typer.Option(False, "--check", help="Fail when below the pinned floors."),
 ) -> None:
@@ -104,10 +113,18 @@ def eval_sentiment(
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from quorum.enrich.sentiment import SentimentScorer
-    from quorum.evaluation.sentiment import evaluate, read_rows
+    from quorum.evaluation.sentiment import evaluate, evaluate_stories, read_rows
 
     if not data.is_file():
         raise fail(f"no such file: {data}")
+    if stories is not None:
+        out = evaluate_stories(SentimentScorer.load(model=model or None), data, stories)
+        if as_json:
+            print_json(out)
+        else:
+            for half, figures in out.items():
+                typer.echo(f"{half}: {figures}")
+        return
     rows = read_rows(data, holdout_only=holdout)
     if not rows:
         raise fail(
@@ -115,13 +132,13 @@ def eval_sentiment(
             "SemEval: headline/valence/label_5)"
         )
     try:
-        scorer = SentimentScorer.load()
+        scorer = SentimentScorer.load(model=model or None)
     except (FileNotFoundError, KeyError, ValueError) as exc:
         raise fail(f"cannot load the sentiment model: {exc}") from exc
     vader = SentimentIntensityAnalyzer()  # the stock baseline, without Quorum's news words
     out = evaluate(
         rows,
-        lambda r: scorer.score_sentence(r.text).tier,
+        lambda r: scorer.score_sentence(r.text, r.target).tier,
         lambda text: vader.polarity_scores(text)["compound"],
     )
     if as_json:

@@ -1,23 +1,32 @@
-"""Five-tier sentiment for sentences, articles and stories, with the words that drove it.
+"""Five-tier sentiment for sentences, articles and stories, with the sentences that drove it.
 
-1. A sentence becomes TF-IDF word (1-2)-grams and character (2-5)-grams plus four lexicon
-   scores (VADER + ``data/sentiment/news_lexicon.tsv``); a multinomial logistic regression
-   trained on NewsMTSC (political news, sentiment towards a target, which is replaced by
-   the placeholder ``qtarget``) gives P(negative), P(neutral), P(positive). Weights:
-   ``data/sentiment/model.npz``, rebuilt by ``tools/train_sentiment.py``.
-2. Those probabilities are blended with the lexicon's: (1 - w) * P_model + w * P_lexicon,
-   where P_lexicon = (max(-c, 0), 1 - |c|, max(c, 0)) for VADER's compound c.
-3. Polarity = P(pos) - P(neg) of the blend, in [-1, 1]. The sentence's side is the
-   largest blended probability after adding ``neutral_bias`` to P(neutral); a polar
-   sentence is "very" when |polarity| >= ``strong``. Aggregates (articles, stories) have
-   only a polarity: they are cut at +/-``aggregate_neutral`` and +/-``strong``.
-   The numbers live in ``data/sentiment/tiers.json``; ``TIERS.md`` says how they were set.
+Two sentence models (the ``sentiment_model`` setting):
+
+- ``minilm``: all-MiniLM-L6-v2 fine-tuned on NewsMTSC (sentence paired with its
+  target when one is named), exported to int8 ONNX and run by onnxruntime:
+  ``data/sentiment/minilm/`` (``model.onnx``, ``tokenizer.json``, ``tiers.json``), rebuilt
+  by ``tools/train_sentiment_minilm.py``. Its P(negative), P(neutral), P(positive) are used
+  as they are (no lexicon blend).
+- ``classic`` (default, and the fallback when onnxruntime or the model file is missing): TF-IDF word
+  (1-2)-grams and character (2-5)-grams plus four lexicon scores (VADER +
+  ``data/sentiment/news_lexicon.tsv``) into a multinomial logistic regression trained on
+  NewsMTSC (the target replaced by the placeholder ``qtarget``), blended with the
+  lexicon's probabilities: (1 - w) * P_model + w * P_lexicon, where P_lexicon =
+  (max(-c, 0), 1 - |c|, max(c, 0)) for VADER's compound c. Weights:
+  ``data/sentiment/model.npz``, rebuilt by ``tools/train_sentiment.py``.
+
+Polarity = P(pos) - P(neg), in [-1, 1]. The sentence's side is the largest probability
+after adding ``neutral_bias`` to P(neutral); a polar sentence is "very" when |polarity| >=
+``strong``. Aggregates (articles, stories) have only a polarity: they are cut at
++/-``aggregate_neutral`` and +/-``strong``. The numbers live in each model's ``tiers.json``;
+``TIERS.md`` says how they were set.
 """
 
 from __future__ import annotations
 
 import heapq
 import json
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -33,6 +42,10 @@ from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyz
 from quorum.records import Evidence, Score, Span
 from quorum.text import sentence_spans
 
+log = logging.getLogger(__name__)
+
+SENTIMENT_MODELS = ("minilm", "classic")
+DEFAULT_MODEL = "classic"  # see the sentiment_model setting for why
 TIERS = ("very_negative", "negative", "neutral", "positive", "very_positive")
 CLASSES = ("negative", "neutral", "positive")
 TARGET_PLACEHOLDER = "qtarget"
@@ -77,6 +90,9 @@ class TierCuts:
     strong: float  # |polarity| from which a polar sentence is "very"
     vader_weight: float  # share of the lexicon in the blended probabilities
     aggregate_neutral: float = 0.1  # neutral band of article and story polarity
+    # |polarity| from which an article or story is "very"; None: ``strong``. Aggregates
+    # average many mostly neutral sentences, so their cut is set on judged stories.
+    aggregate_strong: float | None = None
 
     def blend(self, model: np.ndarray, compound: float) -> np.ndarray:
         """Blend model probabilities with the lexicon's (both ordered as CLASSES)."""
@@ -91,7 +107,8 @@ class TierCuts:
         return f"very_{side}" if abs(polarity) >= self.strong else side
 
     def aggregate_tier(self, polarity: float) -> str:
-        return polarity_tier(polarity, self.aggregate_neutral, self.strong)
+        strong = self.strong if self.aggregate_strong is None else self.aggregate_strong
+        return polarity_tier(polarity, self.aggregate_neutral, strong)
 
 
 def coarse(tier: str) -> str:
@@ -291,30 +308,148 @@ def _read_lines(array: np.ndarray) -> list[str]:
     return bytes(array).decode("utf-8").split("\n")
 
 
+class OnnxSentenceModel:
+    """The fine-tuned MiniLM classifier (``data/sentiment/minilm/``) run by onnxruntime.
+
+    Input is the sentence, paired with its target when one is named ("[CLS] sentence [SEP]
+    target [SEP]", as trained); output P(negative), P(neutral), P(positive). Sentences are
+    batched by length so padding stays short. ``tools/train_sentiment_minilm.py`` builds it.
+    """
+
+    def __init__(
+        self, model_path: Path, tokenizer_path: Path, threads: int = 0, max_tokens: int = 128
+    ) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_tokens)
+        self.tokenizer.no_padding()
+
+    def probabilities(
+        self, sentences: Sequence[str], targets: Sequence[str | None] | None = None, batch: int = 32
+    ) -> np.ndarray:
+        """Class probabilities (rows ordered as given, columns as CLASSES)."""
+        if targets is None:
+            targets = [None] * len(sentences)
+        inputs = [(s, t) if t else s for s, t in zip(sentences, targets, strict=True)]
+        encoded = self.tokenizer.encode_batch(inputs) if inputs else []
+        out = np.zeros((len(encoded), len(CLASSES)))
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        for k in range(0, len(order), batch):
+            chunk = order[k : k + batch]
+            width = max(len(encoded[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask, types = np.zeros_like(ids), np.zeros_like(ids)
+            for row, i in enumerate(chunk):
+                e = encoded[i]
+                ids[row, : len(e.ids)] = e.ids
+                mask[row, : len(e.ids)] = e.attention_mask
+                types[row, : len(e.ids)] = e.type_ids
+            (logits,) = self.session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            )
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            out[chunk] = p / p.sum(axis=1, keepdims=True)
+        return out
+
+
+def _read_cuts(ref: Any) -> TierCuts:
+    raw = json.loads(ref.read_text(encoding="utf-8"))
+    return TierCuts(
+        raw["neutral_bias"],
+        raw["strong"],
+        raw["vader_weight"],
+        raw["aggregate_neutral"],
+        raw.get("aggregate_strong"),
+    )
+
+
+def unmark_target(text: str, target: str | None) -> str:
+    """Undo ``mark_target`` (the MiniLM model reads the target by name)."""
+    marker = f" {TARGET_PLACEHOLDER} "
+    if target and marker in text:
+        return text.replace(marker, target, 1)
+    return text
+
+
+def minilm_available(folder: Path | None = None) -> bool:
+    """Whether the MiniLM path can run: its files are present and onnxruntime imports."""
+    ref = Path(folder) if folder else resources.files("quorum") / "data" / "sentiment"
+    if not (ref / "minilm" / "model.onnx").is_file():
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class SentimentScorer:
-    """Scores sentences, articles and stories on the five-tier scale."""
+    """Scores sentences, articles and stories on the five-tier scale.
+
+    Two sentence models, chosen by the ``sentiment_model`` setting: ``minilm`` (the
+    fine-tuned MiniLM in ``data/sentiment/minilm/``, run by onnxruntime) or ``classic``
+    (the linear model + lexicon). ``minilm`` falls back to ``classic``, with a warning,
+    when onnxruntime or the model file is missing.
+    """
 
     def __init__(
         self,
-        featurizer: Featurizer,
-        coef: np.ndarray,
-        intercept: np.ndarray,
+        featurizer: Featurizer | None,
+        coef: np.ndarray | None,
+        intercept: np.ndarray | None,
         cuts: TierCuts,
         evidence_count: int = 3,
+        neural: OnnxSentenceModel | None = None,
     ) -> None:
         self.featurizer = featurizer
         self.evidence_count = evidence_count
-        self.coef = np.asarray(coef, dtype=np.float64)  # (3, features), rows = CLASSES
-        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.coef = None if coef is None else np.asarray(coef, dtype=np.float64)  # rows: CLASSES
+        self.intercept = None if intercept is None else np.asarray(intercept, dtype=np.float64)
         self.cuts = cuts
+        self.neural = neural
+        self.model_name = "minilm" if neural is not None else "classic"
 
     @classmethod
     def load(
-        cls, folder: Path | None = None, cuts: TierCuts | None = None, config: Any = None
+        cls,
+        folder: Path | None = None,
+        cuts: TierCuts | None = None,
+        config: Any = None,
+        model: str | None = None,
     ) -> SentimentScorer:
-        """Read ``model.npz`` and ``tiers.json`` (shipped, or from ``folder``)."""
+        """The model ``model`` (else the ``sentiment_model`` setting) names, from the shipped
+        data or ``folder`` (``model.npz`` + ``tiers.json``, ``minilm/`` for MiniLM)."""
+        wanted = model or getattr(config, "sentiment_model", None) or DEFAULT_MODEL
+        if wanted not in SENTIMENT_MODELS:
+            raise ValueError(
+                f"sentiment_model must be one of {', '.join(SENTIMENT_MODELS)}, got {wanted!r}"
+            )
         base = Path(folder) if folder else None
         ref = base if base else resources.files("quorum") / "data" / "sentiment"
+        evidence_count = int(getattr(config, "sentiment_evidence_sentences", 3))
+        if wanted == "minilm":
+            if minilm_available(base):
+                with (
+                    resources.as_file(ref / "minilm" / "model.onnx") as onnx_path,
+                    resources.as_file(ref / "minilm" / "tokenizer.json") as tok_path,
+                ):
+                    neural = OnnxSentenceModel(onnx_path, tok_path)
+                cuts = cuts or _read_cuts(ref / "minilm" / "tiers.json")
+                return cls(None, None, None, cuts, evidence_count, neural)
+            log.warning(
+                "sentiment_model = minilm, but onnxruntime/tokenizers or the model file is "
+                "missing: using the classic model"
+            )
         model_ref, tiers_ref = ref / "model.npz", ref / "tiers.json"
         if not model_ref.is_file():
             raise FileNotFoundError(f"sentiment model not found: {model_ref}")
@@ -326,33 +461,53 @@ class SentimentScorer:
                 data["char_idf"],
             )
             coef, intercept = data["coef"], data["intercept"]
-        if cuts is None:
-            raw = json.loads(tiers_ref.read_text(encoding="utf-8"))
-            cuts = TierCuts(
-                raw["neutral_bias"], raw["strong"], raw["vader_weight"], raw["aggregate_neutral"]
-            )
-        evidence_count = int(getattr(config, "sentiment_evidence_sentences", 3))
-        return cls(featurizer, coef, intercept, cuts, evidence_count)
+        return cls(featurizer, coef, intercept, cuts or _read_cuts(tiers_ref), evidence_count)
 
     def probabilities(self, prepared: str) -> tuple[np.ndarray, Features]:
-        """Class probabilities and the features of an already target-marked text."""
+        """Classic model: class probabilities and the features of a target-marked text."""
+        if self.featurizer is None:
+            raise RuntimeError("the MiniLM scorer has no classic features")
         x = self.featurizer.transform(prepared)
         logits = self.coef[:, x.indices] @ x.values + self.intercept
         p = np.exp(logits - logits.max())
         return p / p.sum(), x
 
     def score_sentence(self, text: str, target: str | None = None) -> SentenceSentiment:
-        """Sentiment of one sentence, towards ``target`` when one is named."""
-        if not text or not text.strip():
-            return SentenceSentiment(0.0, "neutral", dict.fromkeys(CLASSES, 1 / 3))
-        p, x = self.probabilities(mark_target(text, target))
-        blended = self.cuts.blend(p, x.compound)
-        polarity = float(np.clip(blended[2] - blended[0], -1.0, 1.0))
+        """Sentiment of one sentence, towards ``target`` when one is named (the text may
+        already carry ``mark_target``'s placeholder)."""
+        return self.score_sentences([text], [target])[0]
+
+    def score_sentences(
+        self, texts: Sequence[str], targets: Sequence[str | None] | None = None
+    ) -> list[SentenceSentiment]:
+        """``score_sentence`` for many sentences at once (MiniLM batches them)."""
+        targets = list(targets) if targets is not None else [None] * len(texts)
+        out: list[SentenceSentiment | None] = [None] * len(texts)
+        live = [i for i, t in enumerate(texts) if t and t.strip()]
+        for i in set(range(len(texts))) - set(live):
+            out[i] = SentenceSentiment(0.0, "neutral", dict.fromkeys(CLASSES, 1 / 3))
+        if self.neural is not None:
+            plain = [unmark_target(texts[i], targets[i]) for i in live]
+            probs = self.neural.probabilities(plain, [targets[i] for i in live])
+            for i, p in zip(live, probs, strict=True):
+                out[i] = self._from_probabilities(p, ())
+            return out  # type: ignore[return-value]
+        for i in live:
+            text, target = texts[i], targets[i]
+            prepared = text if TARGET_PLACEHOLDER in text else mark_target(text, target)
+            p, x = self.probabilities(prepared)
+            blended = self.cuts.blend(p, x.compound)
+            polarity = float(np.clip(blended[2] - blended[0], -1.0, 1.0))
+            out[i] = self._from_probabilities(blended, self._key_words(text, x, polarity))
+        return out  # type: ignore[return-value]
+
+    def _from_probabilities(self, p: np.ndarray, words: tuple) -> SentenceSentiment:
+        polarity = float(np.clip(p[2] - p[0], -1.0, 1.0))
         return SentenceSentiment(
             polarity=round(polarity, 4),
-            tier=self.cuts.sentence_tier(blended),
-            probabilities={c: round(float(v), 4) for c, v in zip(CLASSES, blended, strict=True)},
-            words=self._key_words(text, x, polarity),
+            tier=self.cuts.sentence_tier(p),
+            probabilities={c: round(float(v), 4) for c, v in zip(CLASSES, p, strict=True)},
+            words=words,
         )
 
     def _key_words(self, text: str, x: Features, polarity: float, top: int = 3) -> tuple:
@@ -384,17 +539,21 @@ class SentimentScorer:
         The headline sets the tone a reader takes away, hence its double weight; the
         evidence is the sentences that pull hardest the article's way.
         """
-        scored: list[tuple[SentenceSentiment, Span | None]] = []
+        texts: list[str] = []
+        spans: list[Span | None] = []
         weights: list[float] = []
         if title and title.strip():
-            scored.append((self.score_sentence(title), None))
+            texts.append(title)
+            spans.append(None)
             weights.append(2.0)
         for start, end in sentence_spans(text or ""):
             sentence = text[start:end]
-            scored.append((self.score_sentence(sentence), Span(article_id, start, end, sentence)))
+            texts.append(sentence)
+            spans.append(Span(article_id, start, end, sentence))
             weights.append(1.0)
-        if not scored:
+        if not texts:
             return Score("sentiment", 0.0, "neutral", ())
+        scored = list(zip(self.score_sentences(texts), spans, strict=True))
         polarity = float(np.average([s.polarity for s, _ in scored], weights=weights))
         sign = 1.0 if polarity >= 0 else -1.0
         ranked = sorted(scored, key=lambda item: -sign * item[0].polarity)
@@ -403,7 +562,7 @@ class SentimentScorer:
             Evidence(
                 factor="headline" if span is None else "sentence",
                 weight=s.polarity,
-                rule=f"{s.tier}; words: " + ", ".join(w for w, _ in s.words),
+                rule=s.tier + ("; words: " + ", ".join(w for w, _ in s.words) if s.words else ""),
                 span=span,
             )
             for s, span in ranked

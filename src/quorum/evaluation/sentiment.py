@@ -28,23 +28,37 @@ log = logging.getLogger(__name__)
 # VADER's recommended +/-0.05 neutral band; 0.5 for "very", where one clearly emotive word
 # ("killed", "wins") already puts a short headline.
 VADER_NEUTRAL, VADER_STRONG = 0.05, 0.5
-HOLDOUT_SHARE = 10  # one row in ten of NewsMTSC train is held out from training
+HOLDOUT_SHARE = 10  # one sentence in ten of NewsMTSC train is held out, one more is dev
 
 
 @dataclass(frozen=True, slots=True)
 class LabelledText:
-    """One evaluation row: the text (target marked), its 3-class label, its tier if known."""
+    """One evaluation row: the text (target marked), its 3-class label, its tier if known.
+
+    ``sentence`` is the unmarked text (models that read the target by name want it) and
+    ``group`` what splits go by: NewsMTSC repeats a sentence once per target (and a few
+    sentences under two ``sentence_id``s), so the group is the sentence's own text.
+    """
 
     text: str
     target: str | None
     label: str
     tier: str | None = None
     id: str = ""
+    sentence: str = ""
+    group: str = ""
 
 
-def in_holdout(row_id: str) -> bool:
-    """Deterministic hold-out split of NewsMTSC train by a hash of the row id."""
-    return int(hashlib.sha1(row_id.encode("utf-8")).hexdigest()[:8], 16) % HOLDOUT_SHARE == 0
+def split_of(group: str) -> str:
+    """NewsMTSC train split by a hash of the sentence (``LabelledText.group``): ``heldout``
+    (a tenth, never trained or tuned on), ``dev`` (a tenth, for epochs and cuts) or ``train``."""
+    bucket = int(hashlib.sha1(group.encode("utf-8")).hexdigest()[:8], 16) % HOLDOUT_SHARE
+    return "heldout" if bucket == 0 else "dev" if bucket == 1 else "train"
+
+
+def in_holdout(group: str) -> bool:
+    """Whether a NewsMTSC sentence (its group) is in the held-out tenth."""
+    return split_of(group) == "heldout"
 
 
 def tier_of_valence(valence: float) -> str:
@@ -58,12 +72,15 @@ def parse_row(row: dict) -> LabelledText | None:
         sentence = str(row["sentence"])
         target = row.get("target")
         text = mark_target(sentence, target, row.get("target_start"), row.get("target_end"))
-        return LabelledText(text, target, row["label"], None, str(row.get("id", "")))
+        row_id = str(row.get("id", ""))
+        group = " ".join(sentence.lower().split())
+        return LabelledText(text, target, row["label"], None, row_id, sentence, group)
     if "headline" in row and ("label_5" in row or "valence" in row):
         tier = row.get("label_5")
         if tier not in TIERS:
             tier = tier_of_valence(float(row["valence"]))
-        return LabelledText(str(row["headline"]), None, coarse(tier), tier, str(row.get("id", "")))
+        headline, row_id = str(row["headline"]), str(row.get("id", ""))
+        return LabelledText(headline, None, coarse(tier), tier, row_id, headline, row_id)
     return None
 
 
@@ -74,7 +91,7 @@ def read_rows(path: Path, holdout_only: bool = False) -> list[LabelledText]:
         parsed = parse_row(row)
         if parsed is None:
             raise SkipRow("neither NewsMTSC nor SemEval format")
-        return None if holdout_only and not in_holdout(parsed.id) else parsed
+        return None if holdout_only and not in_holdout(parsed.group) else parsed
 
     return list(read_jsonl(path, parse))
 
@@ -136,4 +153,82 @@ def evaluate(
             vader_tier_accuracy=round(theirs["accuracy"], 4),
             vader_tier_mae=round(theirs["mae"], 4),
         )
+    return out
+
+
+# --- story tiers against judged real-news stories ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVerdict:
+    """A judged story: its founder and member ids in the real-news dump, the judged tier,
+    and its half (``tune``: cuts chosen on it; ``heldout``: reported only)."""
+
+    founder: str
+    members: tuple[str, ...]
+    tier: str
+    half: str
+
+
+def read_story_verdicts(path: Path) -> list[StoryVerdict]:
+    """``realnews-sentiment.jsonl`` rows (ids and verdicts only, no texts)."""
+
+    def parse(row: dict) -> StoryVerdict:
+        if row.get("tier") not in TIERS:
+            raise SkipRow(f"tier must be one of {TIERS}")
+        members = tuple(str(m) for m in row["members"])
+        return StoryVerdict(str(row["story_founder"]), members, row["tier"], row["half"])
+
+    return list(read_jsonl(path, parse))
+
+
+def read_dump_articles(path: Path, wanted: set[str]) -> dict[str, tuple[str, str]]:
+    """id -> (title, text) of the wanted articles of a real-news JSONL dump."""
+
+    def parse(row: dict) -> tuple[str, str, str] | None:
+        key = str(row["id"])
+        return (key, row.get("title") or "", row.get("text") or "") if key in wanted else None
+
+    return {key: (title, text) for key, title, text in read_jsonl(path, parse)}
+
+
+def story_polarities(scorer, verdicts: Sequence[StoryVerdict], articles: dict) -> list[float]:
+    """Each judged story's polarity as ``scorer`` computes it (articles missing from the
+    dump are left out; a story with none scores 0)."""
+    out = []
+    for verdict in verdicts:
+        scores = [
+            scorer.score_article(*articles[m], article_id=m)
+            for m in verdict.members
+            if m in articles
+        ]
+        out.append(scorer.score_story(scores).value)
+    return out
+
+
+def story_figures(gold: Sequence[str], guess: Sequence[str]) -> dict:
+    """Five-tier accuracy, MAE, three-class macro-F1 and how often each tier was given."""
+    figures = tier_figures(gold, guess)
+    return {
+        "stories": len(gold),
+        "tier_accuracy": round(figures["accuracy"], 4),
+        "tier_mae": round(figures["mae"], 4),
+        "macro_f1_3class": round(
+            macro_f1([coarse(t) for t in gold], [coarse(t) for t in guess]), 4
+        ),
+        "tiers_given": {t: sum(g == t for g in guess) for t in TIERS},
+        "tiers_judged": {t: sum(g == t for g in gold) for t in TIERS},
+    }
+
+
+def evaluate_stories(scorer, dump: Path, labels: Path) -> dict:
+    """Story-tier figures of ``scorer`` on each half of the judged stories, and on all."""
+    verdicts = read_story_verdicts(labels)
+    articles = read_dump_articles(dump, {m for v in verdicts for m in v.members})
+    polarity = story_polarities(scorer, verdicts, articles)
+    out = {}
+    for half in ("tune", "heldout", "all"):
+        idx = [k for k, v in enumerate(verdicts) if half in ("all", v.half)]
+        guess = [scorer.cuts.aggregate_tier(polarity[k]) for k in idx]
+        out[half] = story_figures([verdicts[k].tier for k in idx], guess)
     return out
