@@ -207,7 +207,9 @@ def _open_at_once(url: str, barrier, results) -> None:
 
 
 def _race(url: str, processes: int = 4) -> list[str]:
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: a fork of a test process that already runs library threads (the
+    # ONNX runtime's pool, loaded by earlier tests) can deadlock in the child.
+    ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     workers = [
         ctx.Process(target=_open_at_once, args=(url, barrier, results)) for _ in range(processes)
