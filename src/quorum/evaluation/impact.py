@@ -21,19 +21,17 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from quorum.beat import BeatScorer
 from quorum.enrich.enrichers import Models, default_enrichers
 from quorum.enrich.entities import EntityRecognizer
 from quorum.enrich.impact import load_rubric
 from quorum.enrich.pipeline import run_enrichers
-from quorum.ingest import Ingestor
+from quorum.evaluation.stories import assemble_dump as stories_of_dump
 from quorum.outlets import OutletRegistry
-from quorum.pipeline import _context, assemble_stored
+from quorum.pipeline import _context
 from quorum.records import Article, Score, Story
 from quorum.settings import Config
 
@@ -111,19 +109,7 @@ class BuiltStories:
 
 def assemble_dump(data: Path, config: Config) -> BuiltStories:
     """Ingest ``data`` into a throwaway database and assemble every article's stories."""
-    registry = OutletRegistry.load()
-    beat = BeatScorer.load(threshold=config.beat_threshold)
-    with tempfile.TemporaryDirectory() as tmp:
-        from quorum.store import Store
-
-        store = Store.open(Path(tmp) / "eval.db")
-        try:
-            Ingestor(store, config, registry, beat).ingest_jsonl(data)
-            stories, articles = assemble_stored(
-                store, registry.owner_of, config, registry.domain_named, in_beat=None
-            )
-        finally:
-            store.close()
+    stories, articles = stories_of_dump(data, config, in_beat=None)
     return BuiltStories(stories, {a.id: a for a in articles})
 
 

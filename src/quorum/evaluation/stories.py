@@ -36,6 +36,7 @@ from quorum.beat import BeatScorer
 from quorum.ingest import Ingestor
 from quorum.outlets import OutletRegistry
 from quorum.pipeline import assemble_stored, copy_ids
+from quorum.records import Article, Story
 from quorum.settings import Config
 from quorum.store import Store
 
@@ -110,23 +111,27 @@ class Built:
     dated: frozenset[str]  # dump ids with a publication date
 
 
-def build(data: Path, config: Config, in_beat_only: bool = False) -> Built:
-    """Ingest ``data`` into a throwaway database and assemble its stories."""
+def assemble_dump(
+    data: Path, config: Config, in_beat: bool | None = None
+) -> tuple[list[Story], list[Article]]:
+    """Ingest ``data`` through the real ingest path into a throwaway database and assemble
+    its stories as a build does (``in_beat`` None: every article)."""
     registry = OutletRegistry.load()
     beat = BeatScorer.load(threshold=config.beat_threshold)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "eval.db")
         try:
             Ingestor(store, config, registry, beat).ingest_jsonl(data)
-            stories, articles = assemble_stored(
-                store,
-                registry.owner_of,
-                config,
-                registry.domain_named,
-                in_beat=True if in_beat_only else None,
+            return assemble_stored(
+                store, registry.owner_of, config, registry.domain_named, in_beat=in_beat
             )
         finally:
             store.close()
+
+
+def build(data: Path, config: Config, in_beat_only: bool = False) -> Built:
+    """The desk's stories over ``data``, by dump id."""
+    stories, articles = assemble_dump(data, config, in_beat=True if in_beat_only else None)
     by_key = {str(a.id): a for a in articles}
 
     def dump_id(key: str) -> str:

@@ -37,7 +37,7 @@ from quorum.store.schema import (
     StoryRow,
     StoryTermRow,
 )
-from quorum.store.store import Store, _article, _aware, _aware_story
+from quorum.store.store import Store, _article, _aware, _aware_story, story_values
 
 PG_BUILD_LOCK = 0x51_42_4C_44  # "QBLD": another key than the migration lock's
 _CHUNK = 500  # ids per IN (...) list: far below every database's parameter limit
@@ -310,7 +310,7 @@ def commit_build(store: Store, write: BuildWrite, glossary: Any = None) -> None:
                 conn.execute(delete(StoryTermRow).where(StoryTermRow.story_id.in_(chunk)))
                 conn.execute(delete(StoryRow).where(StoryRow.id.in_(chunk)))
             index.unindex_stories(conn, gone)
-        story_rows = [_story_values(r, now) for r in write.rows]
+        story_rows = [story_values(r, now) for r in write.rows]
         if story_rows:
             conn.execute(insert(StoryRow), story_rows)
         links = [
@@ -349,22 +349,6 @@ def commit_build(store: Store, write: BuildWrite, glossary: Any = None) -> None:
             conn.execute(insert(BuildStateRow).values(id=1, **state))
         threshold = index.action_threshold()
         index.index_stories(conn, [StoryRow(**v) for v in story_rows], glossary, threshold)
-
-
-def _story_values(st: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return dict(
-        id=st["id"],
-        title=st["title"],
-        first_seen=st.get("first_seen"),
-        last_seen=st.get("last_seen"),
-        article_count=len(st["article_ids"]),
-        independent_sources=st.get("independent_sources", 0),
-        status=st.get("status", "new"),
-        impact=st.get("impact"),
-        sentiment=st.get("sentiment"),
-        data=st.get("data", {}),
-        updated=now,
-    )
 
 
 def _utc(moment: datetime | None) -> datetime | None:

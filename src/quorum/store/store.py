@@ -509,21 +509,7 @@ class Store:
             s.execute(delete(StoryArticleRow))
             s.execute(delete(StoryRow))
             for st in stories:
-                s.add(
-                    StoryRow(
-                        id=st["id"],
-                        title=st["title"],
-                        first_seen=st.get("first_seen"),
-                        last_seen=st.get("last_seen"),
-                        article_count=len(st["article_ids"]),
-                        independent_sources=st.get("independent_sources", 0),
-                        status=st.get("status", "new"),
-                        impact=st.get("impact"),
-                        sentiment=st.get("sentiment"),
-                        data=st.get("data", {}),
-                        updated=now,
-                    )
-                )
+                s.add(StoryRow(**story_values(st, now)))
             s.flush()
             for st in stories:
                 for aid in st["article_ids"]:
@@ -573,6 +559,23 @@ class Store:
             rows = s.scalars(select(StoryMoveRow).order_by(StoryMoveRow.id)).all()
             s.expunge_all()
             return list(rows)
+
+
+def story_values(st: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The columns of a story row from a built story (the dict ``build_stories`` makes)."""
+    return dict(
+        id=st["id"],
+        title=st["title"],
+        first_seen=st.get("first_seen"),
+        last_seen=st.get("last_seen"),
+        article_count=len(st["article_ids"]),
+        independent_sources=st.get("independent_sources", 0),
+        status=st.get("status", "new"),
+        impact=st.get("impact"),
+        sentiment=st.get("sentiment"),
+        data=st.get("data", {}),
+        updated=now,
+    )
 
 
 def _aware_story(row: StoryRow) -> StoryRow:
